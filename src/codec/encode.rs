@@ -1,0 +1,515 @@
+//! Glyph stream encoder: an LZ-style parser over one segment.
+//!
+//! Levels 1–2 are greedy single-probe hash parsers with skip acceleration (lz4-like); levels 3–9 add
+//! hash chains of growing depth and lazy matching. Every level checks the offset stack first, so a
+//! repeated distance costs a one-byte DELTA glyph, and turns short-period copies (distance ≤ 4 not on
+//! the stack) into self-contained COMPOSITE runs that leave the stack untouched.
+
+use super::{push_offset, use_slot, INITIAL_OFFSETS, MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
+use crate::varint;
+
+/// Upper bound of the encoded size of `n` raw bytes (all literals, worst case).
+pub fn compressed_bound(n: usize) -> usize {
+    n + n / 63 + 16
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Params {
+    hash_log: u32,
+    /// Hash-chain depth; 0 = single probe, no chain.
+    depth: u32,
+    /// log2 of the chain window (positions remembered by the chain).
+    chain_log: u32,
+    /// Lazy evaluation steps (0 = greedy).
+    lazy: u32,
+    /// Skip acceleration: step grows by one every `1 << accel` literals without a match.
+    accel: u32,
+}
+
+fn params(level: u8) -> Params {
+    let p = |hash_log, depth, chain_log, lazy, accel| Params {
+        hash_log,
+        depth,
+        chain_log,
+        lazy,
+        accel,
+    };
+    match level {
+        0 | 1 => p(14, 0, 0, 0, 5),
+        2 => p(16, 0, 0, 0, 6),
+        3 => p(16, 4, 16, 0, 8),
+        4 => p(16, 8, 16, 1, 9),
+        5 => p(17, 16, 17, 1, 10),
+        6 => p(17, 32, 17, 1, 12),
+        7 => p(18, 64, 18, 1, 14),
+        8 => p(18, 128, 18, 2, 16),
+        _ => p(18, 256, 18, 2, 20),
+    }
+}
+
+/// Reusable match-finder tables. Create one per thread and pass it to every [`compress`] call: the
+/// tables are reset (not reallocated) per segment, so no allocation happens on the hot path.
+pub struct MatchFinder {
+    level: u8,
+    params: Params,
+    head: Vec<u32>,
+    chain: Vec<u32>,
+    /// Every position below this one is already linked into the chain (chain levels only).
+    next: usize,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl MatchFinder {
+    /// Tables for `level` (1..=9; larger values are clamped to 9).
+    pub fn new(level: u8) -> MatchFinder {
+        let params = params(level);
+        MatchFinder {
+            level,
+            params,
+            head: vec![EMPTY; 1 << params.hash_log],
+            chain: if params.depth > 0 {
+                vec![EMPTY; 1 << params.chain_log]
+            } else {
+                Vec::new()
+            },
+            next: 0,
+        }
+    }
+
+    /// The level these tables were built for.
+    pub fn level(&self) -> u8 {
+        self.level
+    }
+
+    /// Heap bytes held by the tables (used by the memory estimate).
+    pub fn table_bytes(level: u8) -> usize {
+        let p = params(level);
+        4 << p.hash_log | if p.depth > 0 { 4 << p.chain_log } else { 0 }
+    }
+
+    fn reset(&mut self) {
+        self.head.fill(EMPTY);
+        self.chain.fill(EMPTY);
+        self.next = 0;
+    }
+}
+
+#[inline(always)]
+fn read_u32(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes(b[i..i + 4].try_into().unwrap())
+}
+
+#[inline(always)]
+fn read_u64(b: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(b[i..i + 8].try_into().unwrap())
+}
+
+#[inline(always)]
+fn hash(v: u32, log: u32) -> usize {
+    (v.wrapping_mul(2_654_435_761) >> (32 - log)) as usize
+}
+
+/// Length of the common prefix of `b[a..]` and `b[i..]` (a < i), not reading past `end`.
+#[inline(always)]
+fn common(b: &[u8], a: usize, i: usize, end: usize) -> usize {
+    let mut l = 0;
+    while i + l + 8 <= end {
+        let x = read_u64(b, a + l) ^ read_u64(b, i + l);
+        if x != 0 {
+            return l + (x.trailing_zeros() / 8) as usize;
+        }
+        l += 8;
+    }
+    while i + l < end && b[a + l] == b[i + l] {
+        l += 1;
+    }
+    l
+}
+
+#[inline(always)]
+fn varint_len(v: usize) -> usize {
+    match v {
+        0..=0x7f => 1,
+        0x80..=0x3fff => 2,
+        0x4000..=0x1f_ffff => 3,
+        _ => 4,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Reference,
+    Delta(usize),
+    Composite,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Match {
+    len: usize,
+    dist: usize,
+    kind: Kind,
+}
+
+impl Match {
+    const NONE: Match = Match {
+        len: 0,
+        dist: 0,
+        kind: Kind::Reference,
+    };
+
+    fn cost(&self) -> usize {
+        match self.kind {
+            Kind::Delta(_) => {
+                1 + if self.len - MIN_DELTA >= 15 {
+                    varint_len(self.len - 18)
+                } else {
+                    0
+                }
+            }
+            Kind::Composite => {
+                1 + self.dist
+                    + if self.len - MIN_RUN >= 15 {
+                        varint_len(self.len - 19)
+                    } else {
+                        0
+                    }
+            }
+            Kind::Reference => {
+                2 + varint_len((self.dist - 1) >> 8)
+                    + if self.len - MIN_REF >= 63 {
+                        varint_len(self.len - 67)
+                    } else {
+                        0
+                    }
+            }
+        }
+    }
+
+    /// Bytes saved over emitting the same span as literals (may be negative).
+    fn gain(&self) -> isize {
+        if self.len == 0 {
+            return 0;
+        }
+        self.len as isize - self.cost() as isize
+    }
+}
+
+/// Classifies a copy of `len` bytes from `dist` back, choosing the cheapest glyph for it.
+#[inline(always)]
+fn classify(len: usize, dist: usize, reps: &[usize; 4]) -> Match {
+    if let Some(s) = reps.iter().position(|&r| r == dist) {
+        return Match {
+            len,
+            dist,
+            kind: Kind::Delta(s),
+        };
+    }
+    if dist <= MAX_PERIOD && len >= MIN_RUN {
+        return Match {
+            len,
+            dist,
+            kind: Kind::Composite,
+        };
+    }
+    Match {
+        len,
+        dist,
+        kind: Kind::Reference,
+    }
+}
+
+struct Emitter<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl Emitter<'_> {
+    #[inline(always)]
+    fn literals(&mut self, lits: &[u8]) {
+        let n = lits.len();
+        if n == 0 {
+            return;
+        }
+        if n < 64 {
+            self.out.push(n as u8);
+        } else {
+            self.out.push(0);
+            varint::put(self.out, (n - 64) as u64);
+        }
+        self.out.extend_from_slice(lits);
+    }
+
+    #[inline(always)]
+    fn copy(&mut self, m: Match, input: &[u8], pos: usize, reps: &mut [usize; 4]) {
+        match m.kind {
+            Kind::Delta(slot) => {
+                let l = m.len - MIN_DELTA;
+                let tag = 0x80 | ((slot as u8) << 4);
+                if l < 15 {
+                    self.out.push(tag | l as u8);
+                } else {
+                    self.out.push(tag | 15);
+                    varint::put(self.out, (l - 15) as u64);
+                }
+                use_slot(reps, slot);
+            }
+            Kind::Composite => {
+                let l = m.len - MIN_RUN;
+                let tag = 0xc0 | (((m.dist - 1) as u8) << 4);
+                if l < 15 {
+                    self.out.push(tag | l as u8);
+                } else {
+                    self.out.push(tag | 15);
+                    varint::put(self.out, (l - 15) as u64);
+                }
+                self.out.extend_from_slice(&input[pos - m.dist..pos]);
+            }
+            Kind::Reference => {
+                let l = m.len - MIN_REF;
+                let d = m.dist - 1;
+                if l < 63 {
+                    self.out.push(0x40 | l as u8);
+                    self.out.push(d as u8);
+                } else {
+                    self.out.push(0x7f);
+                    self.out.push(d as u8);
+                    varint::put(self.out, (l - 63) as u64);
+                }
+                varint::put(self.out, (d >> 8) as u64);
+                push_offset(reps, m.dist);
+            }
+        }
+    }
+}
+
+/// Appends the glyph stream of `input` (one segment) to `out` at the finder's level.
+///
+/// Returns `false`, leaving the appended bytes unspecified, as soon as the glyph stream would not be
+/// smaller than `input`: the caller then truncates `out` and stores the segment raw.
+pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
+    let base = out.len();
+    out.reserve(compressed_bound(input.len()));
+    let n = input.len();
+    if n < 16 {
+        return false;
+    }
+    mf.reset();
+    let p = mf.params;
+    let mut e = Emitter { out };
+    let mut reps = INITIAL_OFFSETS;
+    // Matches may start up to `n - 8` so every probe can read 8 bytes; the tail goes out as literals.
+    let limit = n - 8;
+    let mut anchor = 0usize;
+    let mut i = 1usize;
+    while i < limit {
+        let mut m = find(input, i, n, &reps, mf);
+        if m.gain() <= 0 {
+            let step = 1 + ((i - anchor) >> p.accel);
+            insert_skipped(input, i, step, limit, mf);
+            i += step;
+            continue;
+        }
+        // Lazy matching: a better match one byte later wins.
+        let mut lazy = p.lazy;
+        while lazy > 0 && i + 1 < limit {
+            let m1 = find(input, i + 1, n, &reps, mf);
+            if m1.gain() > m.gain() + 1 {
+                m = m1;
+                i += 1;
+                lazy = p.lazy;
+            } else {
+                lazy -= 1;
+                // A second step only pays when the first one was close.
+                if m1.gain() <= m.gain() - 2 {
+                    break;
+                }
+            }
+        }
+        e.literals(&input[anchor..i]);
+        e.copy(m, input, i, &mut reps);
+        if e.out.len() - base >= n {
+            return false;
+        }
+        insert_match(input, i, m.len, limit, mf);
+        i += m.len;
+        anchor = i;
+    }
+    e.literals(&input[anchor..]);
+    e.out.len() - base < n
+}
+
+/// Links position `i` into the hash chain, once (positions must arrive in increasing order).
+#[inline(always)]
+fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
+    if i < mf.next {
+        return;
+    }
+    let h = hash(read_u32(input, i), mf.params.hash_log);
+    let mask = (1usize << mf.params.chain_log) - 1;
+    mf.chain[i & mask] = mf.head[h];
+    mf.head[h] = i as u32;
+    mf.next = i + 1;
+}
+
+#[inline(always)]
+fn insert_skipped(input: &[u8], i: usize, step: usize, limit: usize, mf: &mut MatchFinder) {
+    // `find` already inserted `i`; on chain levels also remember the skipped positions.
+    if mf.params.depth > 0 {
+        for j in i + 1..(i + step).min(limit) {
+            insert(input, j, mf);
+        }
+    }
+}
+
+#[inline(always)]
+fn insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
+    let end = (i + len).min(limit);
+    if mf.params.depth > 0 {
+        // Long runs would only fill the chains with one hash; remember their tail.
+        let start = if len > 64 {
+            end.saturating_sub(16).max(i + 1)
+        } else {
+            i + 1
+        };
+        for j in start..end {
+            insert(input, j, mf);
+        }
+    } else if end >= 2 && end - 2 > i {
+        let j = end - 2;
+        mf.head[hash(read_u32(input, j), mf.params.hash_log)] = j as u32;
+    }
+}
+
+/// Best copy starting at `i`: offset-stack candidates first, then the hash table/chain.
+/// Inserts `i` into the tables.
+#[inline(always)]
+fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) -> Match {
+    let p = mf.params;
+    let mut best = Match::NONE;
+    let cur = read_u32(input, i);
+    let stack_probes = if p.depth == 0 { 1 } else { 4 };
+    for (s, &d) in reps.iter().enumerate().take(stack_probes) {
+        if d <= i && (read_u32(input, i - d) ^ cur) & 0x00ff_ffff == 0 {
+            let len = 3 + common(input, i - d + 3, i + 3, n);
+            let m = Match {
+                len,
+                dist: d,
+                kind: Kind::Delta(s),
+            };
+            if m.gain() > best.gain() {
+                best = m;
+            }
+        }
+    }
+    let h = hash(cur, p.hash_log);
+    if p.depth == 0 {
+        let cand = mf.head[h];
+        mf.head[h] = i as u32;
+        let c = cand as usize;
+        if cand != EMPTY && c < i && read_u32(input, c) == cur {
+            let len = 4 + common(input, c + 4, i + 4, n);
+            let m = classify(len, i - c, reps);
+            if m.gain() > best.gain() {
+                best = m;
+            }
+        }
+        return best;
+    }
+    let mask = (1usize << p.chain_log) - 1;
+    let mut cand = if i < mf.next {
+        // Already linked (a lazy step looked here before): its predecessors are in the chain.
+        mf.chain[i & mask]
+    } else {
+        let c = mf.head[h];
+        mf.head[h] = i as u32;
+        mf.chain[i & mask] = c;
+        mf.next = i + 1;
+        c
+    };
+    let mut depth = p.depth;
+    while cand != EMPTY && depth > 0 {
+        let c = cand as usize;
+        if c >= i || i - c > mask {
+            break;
+        }
+        // Only a candidate that beats the current best at its last byte can be longer.
+        if best.len < n - i
+            && input[c + best.len] == input[i + best.len]
+            && read_u32(input, c) == cur
+        {
+            let len = 4 + common(input, c + 4, i + 4, n);
+            if len > best.len {
+                let m = classify(len, i - c, reps);
+                if m.gain() > best.gain() {
+                    best = m;
+                    if i + len >= n {
+                        break;
+                    }
+                }
+            }
+        }
+        let next = mf.chain[c & mask];
+        if next >= cand {
+            break;
+        }
+        cand = next;
+        depth -= 1;
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decompress, MAX_LEVEL, MIN_LEVEL};
+
+    fn roundtrip(data: &[u8]) {
+        for level in MIN_LEVEL..=MAX_LEVEL {
+            let mut mf = MatchFinder::new(level);
+            let mut enc = Vec::new();
+            if compress(data, &mut mf, &mut enc) {
+                assert!(enc.len() < data.len());
+                let mut dec = Vec::new();
+                decompress(&enc, &mut dec, data.len()).unwrap();
+                assert!(dec == data, "level {level} mismatch");
+            }
+        }
+    }
+
+    #[test]
+    fn runs_patterns_and_text() {
+        roundtrip(&[0u8; 10_000]);
+        roundtrip(&b"ab".repeat(5000));
+        roundtrip(&b"abc".repeat(5000));
+        roundtrip(&b"abcd".repeat(5000));
+        roundtrip(&b"the quick brown fox jumps over the lazy dog. ".repeat(300));
+        let mut x = 12345u64;
+        let noisy: Vec<u8> = (0..50_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i % 7 == 0 {
+                    (x >> 32) as u8
+                } else {
+                    (i / 100) as u8
+                }
+            })
+            .collect();
+        roundtrip(&noisy);
+    }
+
+    #[test]
+    fn all_four_glyph_kinds_are_emitted() {
+        // Literals, a long-distance copy, a repeated distance and a short-period run.
+        let mut data = b"0123456789abcdefghij-".repeat(3);
+        data.extend_from_slice(b"xyzxyzxyzxyzxyz");
+        data.extend_from_slice(b"0123456789abcdefghij");
+        data.extend_from_slice(&[7u8; 40]);
+        let mut mf = MatchFinder::new(3);
+        let mut enc = Vec::new();
+        assert!(compress(&data, &mut mf, &mut enc));
+        let kinds = crate::codec::glyph_kinds(&enc).unwrap();
+        assert!(kinds.iter().all(|&k| k > 0), "kinds seen: {kinds:?}");
+    }
+}

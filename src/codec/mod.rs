@@ -1,0 +1,109 @@
+//! The ΣLANG glyph codec: one segment of raw bytes in, one glyph stream out, and back.
+//!
+//! A segment is coded with a freshly reset context (match tables and the offset stack), so every
+//! segment decodes on its own. The glyph layout is specified in `docs/FORMAT.md` ("Glyph stream");
+//! the constants below are that table.
+//!
+//! | tag byte     | kind       | fields after the tag                                            |
+//! |--------------|------------|------------------------------------------------------------------|
+//! | `00LLLLLL`   | PRIMITIVE  | `L=0`: varint `n-64`; then `n` literal bytes (`n = L` when 1..=63) |
+//! | `01LLLLLL`   | REFERENCE  | `lo` byte; `L=63`: varint `len-67`; varint `hi`; dist = `(hi<<8 \| lo)+1`, len = `L+4` |
+//! | `10SSLLLL`   | DELTA      | `L=15`: varint `len-18`; len = `L+3`, distance = offset stack slot `S` |
+//! | `11PPLLLL`   | COMPOSITE  | `L=15`: varint `len-19`; then `P+1` pattern bytes; len = `L+4`   |
+
+mod decode;
+mod encode;
+
+pub use decode::decompress;
+pub use encode::{compress, compressed_bound, MatchFinder};
+
+/// Shortest REFERENCE copy.
+pub(crate) const MIN_REF: usize = 4;
+/// Shortest DELTA copy.
+pub(crate) const MIN_DELTA: usize = 3;
+/// Shortest COMPOSITE run.
+pub(crate) const MIN_RUN: usize = 4;
+/// Longest COMPOSITE pattern.
+pub(crate) const MAX_PERIOD: usize = 4;
+/// The offset stack every segment starts with.
+pub(crate) const INITIAL_OFFSETS: [usize; 4] = [1, 4, 8, 16];
+
+/// Lowest and highest compression level.
+pub const MIN_LEVEL: u8 = 1;
+/// Highest compression level.
+pub const MAX_LEVEL: u8 = 9;
+/// Level used when none is given.
+pub const DEFAULT_LEVEL: u8 = 3;
+
+/// Moves offset-stack slot `slot` to the front (DELTA), keeping the others in order.
+#[inline(always)]
+pub(crate) fn use_slot(reps: &mut [usize; 4], slot: usize) {
+    let d = reps[slot];
+    let mut k = slot;
+    while k > 0 {
+        reps[k] = reps[k - 1];
+        k -= 1;
+    }
+    reps[0] = d;
+}
+
+/// Pushes a new distance on the offset stack (REFERENCE); the oldest one falls off.
+#[inline(always)]
+pub(crate) fn push_offset(reps: &mut [usize; 4], dist: usize) {
+    reps[3] = reps[2];
+    reps[2] = reps[1];
+    reps[1] = reps[0];
+    reps[0] = dist;
+}
+
+/// Counts the glyphs of each kind in a glyph stream: `[PRIMITIVE, REFERENCE, DELTA, COMPOSITE]`.
+/// Used by `sigma info -v` and by tests; fails like [`decompress`] on a corrupt stream.
+pub fn glyph_kinds(stream: &[u8]) -> Result<[u64; 4], crate::error::CodecError> {
+    use crate::varint::{get, Varint};
+    let mut counts = [0u64; 4];
+    let mut ip = 0;
+    let var = |ip: &mut usize| match get(&stream[*ip..]) {
+        Varint::Done(v, n) => {
+            *ip += n;
+            Ok(v)
+        }
+        _ => Err(crate::error::CodecError::Truncated { at: *ip }),
+    };
+    while ip < stream.len() {
+        let tag = stream[ip];
+        ip += 1;
+        let kind = usize::from(tag >> 6);
+        counts[kind] += 1;
+        match kind {
+            0 => {
+                let mut n = u64::from(tag & 0x3f);
+                if n == 0 {
+                    n = var(&mut ip)? + 64;
+                }
+                ip = ip.saturating_add(n as usize);
+            }
+            1 => {
+                ip += 1;
+                if tag & 0x3f == 0x3f {
+                    var(&mut ip)?;
+                }
+                var(&mut ip)?;
+            }
+            2 => {
+                if tag & 0x0f == 0x0f {
+                    var(&mut ip)?;
+                }
+            }
+            _ => {
+                if tag & 0x0f == 0x0f {
+                    var(&mut ip)?;
+                }
+                ip += usize::from((tag >> 4) & 3) + 1;
+            }
+        }
+        if ip > stream.len() {
+            return Err(crate::error::CodecError::Truncated { at: stream.len() });
+        }
+    }
+    Ok(counts)
+}

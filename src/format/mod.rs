@@ -1,0 +1,517 @@
+//! The ΣLANG container: file header, framed segments, index and footer.
+//!
+//! Byte layout (all integers little-endian; full tables in `docs/FORMAT.md`):
+//!
+//! ```text
+//! FileHeader (16) | Segment 0 | Segment 1 | ... | Index (16 + 32·n) | Footer (40)
+//! Segment = SegmentHeader (36) | payload (enc_len bytes: glyph stream, or raw bytes when stored)
+//! ```
+//!
+//! Every structure carries its own check value, so any damaged byte is detected and attributed to
+//! the structure (and segment) it belongs to.
+
+mod parser;
+pub use parser::StreamParser;
+
+use crate::error::{Error, Result};
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh32::xxh32;
+
+/// Format version written by this build.
+pub const VERSION: u8 = 1;
+/// File magic: "ΣLG" in UTF-8.
+pub const FILE_MAGIC: [u8; 4] = [0xce, 0xa3, b'L', b'G'];
+/// Segment header sync marker: "ΣSG" (also what salvage scans for).
+pub const SEGMENT_MAGIC: [u8; 4] = [0xce, 0xa3, b'S', b'G'];
+/// Index magic: "ΣIX".
+pub const INDEX_MAGIC: [u8; 4] = [0xce, 0xa3, b'I', b'X'];
+/// Footer magic: "ΣND".
+pub const FOOTER_MAGIC: [u8; 4] = [0xce, 0xa3, b'N', b'D'];
+
+/// Size of [`FileHeader`] on disk.
+pub const FILE_HEADER_LEN: usize = 16;
+/// Size of [`SegmentHeader`] on disk.
+pub const SEGMENT_HEADER_LEN: usize = 36;
+/// Size of one [`IndexEntry`] on disk.
+pub const INDEX_ENTRY_LEN: usize = 32;
+/// Fixed part of the index: magic + count before the entries, check after them.
+pub const INDEX_FIXED_LEN: usize = 16;
+/// Size of [`Footer`] on disk.
+pub const FOOTER_LEN: usize = 40;
+
+/// Smallest segment size accepted (4 KiB).
+pub const MIN_SEGMENT_SIZE: u32 = 4 << 10;
+/// Largest segment size accepted (256 MiB): bounds every allocation a decoder makes.
+pub const MAX_SEGMENT_SIZE: u32 = 256 << 20;
+
+/// Segment flag: the payload is the raw bytes (the glyph stream would not have been smaller).
+pub const FLAG_STORED: u8 = 1;
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+/// Check value for a fixed-size structure: xxh32 (seed 0) of the bytes before it.
+fn check(bytes: &[u8]) -> u32 {
+    xxh32(bytes, 0)
+}
+
+/// The 16-byte file header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileHeader {
+    /// Codec level the file was written with (informational; decoding does not need it).
+    pub level: u8,
+    /// Raw bytes per segment (every segment but the last is exactly this long).
+    pub segment_size: u32,
+}
+
+impl FileHeader {
+    /// Serializes the header.
+    pub fn to_bytes(&self) -> [u8; FILE_HEADER_LEN] {
+        let mut b = [0u8; FILE_HEADER_LEN];
+        b[0..4].copy_from_slice(&FILE_MAGIC);
+        b[4] = VERSION;
+        b[5] = 0; // flags, reserved
+        b[6] = self.level;
+        b[7] = 0; // reserved
+        b[8..12].copy_from_slice(&self.segment_size.to_le_bytes());
+        let c = check(&b[..12]);
+        b[12..16].copy_from_slice(&c.to_le_bytes());
+        b
+    }
+
+    /// Parses and validates a header.
+    pub fn parse(b: &[u8; FILE_HEADER_LEN]) -> Result<FileHeader> {
+        let magic: [u8; 4] = b[0..4].try_into().unwrap();
+        if magic != FILE_MAGIC {
+            return Err(Error::BadMagic { found: magic });
+        }
+        if b[4] != VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: b[4],
+                supported: VERSION,
+            });
+        }
+        let bad = |what: String| Err(Error::BadHeader { what });
+        if check(&b[..12]) != le32(b, 12) {
+            return bad("header check value mismatch".into());
+        }
+        if b[5] != 0 || b[7] != 0 {
+            return bad(format!("reserved bytes set ({:#04x}, {:#04x})", b[5], b[7]));
+        }
+        let segment_size = le32(b, 8);
+        if !(MIN_SEGMENT_SIZE..=MAX_SEGMENT_SIZE).contains(&segment_size) {
+            return bad(format!(
+                "segment size {segment_size} outside {MIN_SEGMENT_SIZE}..={MAX_SEGMENT_SIZE}"
+            ));
+        }
+        Ok(FileHeader {
+            level: b[6],
+            segment_size,
+        })
+    }
+}
+
+/// The 36-byte header in front of every segment's payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentHeader {
+    /// Position of the segment in the stream, from 0.
+    pub ordinal: u32,
+    /// [`FLAG_STORED`] or 0.
+    pub flags: u8,
+    /// Decoded length.
+    pub raw_len: u32,
+    /// Payload length.
+    pub enc_len: u32,
+    /// xxh3-64 of the decoded bytes.
+    pub raw_hash: u64,
+    /// Low 32 bits of xxh3-64 of the payload bytes.
+    pub payload_hash: u32,
+}
+
+impl SegmentHeader {
+    /// Serializes the header.
+    pub fn to_bytes(&self) -> [u8; SEGMENT_HEADER_LEN] {
+        let mut b = [0u8; SEGMENT_HEADER_LEN];
+        b[0..4].copy_from_slice(&SEGMENT_MAGIC);
+        b[4..8].copy_from_slice(&self.ordinal.to_le_bytes());
+        b[8] = self.flags;
+        b[12..16].copy_from_slice(&self.raw_len.to_le_bytes());
+        b[16..20].copy_from_slice(&self.enc_len.to_le_bytes());
+        b[20..28].copy_from_slice(&self.raw_hash.to_le_bytes());
+        b[28..32].copy_from_slice(&self.payload_hash.to_le_bytes());
+        let c = check(&b[..32]);
+        b[32..36].copy_from_slice(&c.to_le_bytes());
+        b
+    }
+
+    /// Parses a segment header found at encoded byte `offset`, checking it against the limits of a
+    /// stream with `segment_size`. The magic must already have been checked by the caller.
+    pub fn parse(
+        b: &[u8; SEGMENT_HEADER_LEN],
+        offset: u64,
+        segment_size: u32,
+    ) -> Result<SegmentHeader> {
+        let ordinal = le32(b, 4);
+        let bad = |what: String| {
+            Err(Error::CorruptSegment {
+                segment: u64::from(ordinal),
+                offset,
+                what,
+            })
+        };
+        if b[0..4] != SEGMENT_MAGIC {
+            return bad(format!("bad segment marker {:02x?}", &b[0..4]));
+        }
+        if check(&b[..32]) != le32(b, 32) {
+            return bad("segment header check value mismatch".into());
+        }
+        let h = SegmentHeader {
+            ordinal,
+            flags: b[8],
+            raw_len: le32(b, 12),
+            enc_len: le32(b, 16),
+            raw_hash: le64(b, 20),
+            payload_hash: le32(b, 28),
+        };
+        if h.flags & !FLAG_STORED != 0 || b[9..12] != [0, 0, 0] {
+            return bad(format!("reserved flag bits set ({:#04x})", h.flags));
+        }
+        if h.raw_len == 0 || h.raw_len > segment_size {
+            return bad(format!(
+                "raw length {} outside 1..={segment_size}",
+                h.raw_len
+            ));
+        }
+        if h.stored() && h.enc_len != h.raw_len {
+            return bad(format!(
+                "stored segment with payload {} != raw {}",
+                h.enc_len, h.raw_len
+            ));
+        }
+        if !h.stored() && h.enc_len >= h.raw_len {
+            return bad(format!(
+                "coded payload {} not below raw length {}",
+                h.enc_len, h.raw_len
+            ));
+        }
+        Ok(h)
+    }
+
+    /// True when the payload is the raw bytes.
+    pub fn stored(&self) -> bool {
+        self.flags & FLAG_STORED != 0
+    }
+}
+
+/// Payload check value.
+pub fn payload_hash(payload: &[u8]) -> u32 {
+    xxh3_64(payload) as u32
+}
+
+/// Raw-bytes checksum.
+pub fn raw_hash(raw: &[u8]) -> u64 {
+    xxh3_64(raw)
+}
+
+/// One entry of the index: where a segment is, in the original and in the encoded stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// Offset of the segment's first byte in the original data.
+    pub raw_offset: u64,
+    /// Offset of the segment header in the encoded stream.
+    pub enc_offset: u64,
+    /// Decoded length.
+    pub raw_len: u32,
+    /// Payload length (the segment occupies `36 + enc_len` encoded bytes).
+    pub enc_len: u32,
+    /// xxh3-64 of the decoded bytes.
+    pub raw_hash: u64,
+}
+
+impl IndexEntry {
+    fn to_bytes(self) -> [u8; INDEX_ENTRY_LEN] {
+        let mut b = [0u8; INDEX_ENTRY_LEN];
+        b[0..8].copy_from_slice(&self.raw_offset.to_le_bytes());
+        b[8..16].copy_from_slice(&self.enc_offset.to_le_bytes());
+        b[16..20].copy_from_slice(&self.raw_len.to_le_bytes());
+        b[20..24].copy_from_slice(&self.enc_len.to_le_bytes());
+        b[24..32].copy_from_slice(&self.raw_hash.to_le_bytes());
+        b
+    }
+
+    fn parse(b: &[u8]) -> IndexEntry {
+        IndexEntry {
+            raw_offset: le64(b, 0),
+            enc_offset: le64(b, 8),
+            raw_len: le32(b, 16),
+            enc_len: le32(b, 20),
+            raw_hash: le64(b, 24),
+        }
+    }
+}
+
+/// The 40-byte footer at the very end of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Footer {
+    /// Number of segments.
+    pub segments: u64,
+    /// Total decoded length.
+    pub raw_len: u64,
+    /// Offset of the index in the encoded stream.
+    pub index_offset: u64,
+    /// xxh3-64 over the segments' raw hashes (8 bytes LE each) in order: a whole-stream checksum.
+    pub stream_hash: u64,
+}
+
+impl Footer {
+    /// Serializes the footer.
+    pub fn to_bytes(&self) -> [u8; FOOTER_LEN] {
+        let mut b = [0u8; FOOTER_LEN];
+        b[0..4].copy_from_slice(&FOOTER_MAGIC);
+        b[4..12].copy_from_slice(&self.segments.to_le_bytes());
+        b[12..20].copy_from_slice(&self.raw_len.to_le_bytes());
+        b[20..28].copy_from_slice(&self.index_offset.to_le_bytes());
+        b[28..36].copy_from_slice(&self.stream_hash.to_le_bytes());
+        let c = check(&b[..36]);
+        b[36..40].copy_from_slice(&c.to_le_bytes());
+        b
+    }
+
+    /// Parses a footer found at encoded byte `offset`.
+    pub fn parse(b: &[u8; FOOTER_LEN], offset: u64) -> Result<Footer> {
+        let bad = |what: String| Err(Error::CorruptTrailer { offset, what });
+        if b[0..4] != FOOTER_MAGIC {
+            return bad(format!("bad footer marker {:02x?}", &b[0..4]));
+        }
+        if check(&b[..36]) != le32(b, 36) {
+            return bad("footer check value mismatch".into());
+        }
+        Ok(Footer {
+            segments: le64(b, 4),
+            raw_len: le64(b, 12),
+            index_offset: le64(b, 20),
+            stream_hash: le64(b, 28),
+        })
+    }
+}
+
+/// Builds the index and footer as segments go by (writer side), or recomputes what they must be
+/// (streaming reader side). Holds 32 bytes per segment only when `keep_entries` is set.
+pub struct IndexBuilder {
+    entries: Vec<IndexEntry>,
+    keep_entries: bool,
+    count: u64,
+    raw_len: u64,
+    index_hash: Xxh3,
+    stream_hash: Xxh3,
+}
+
+impl IndexBuilder {
+    /// A new builder; `keep_entries` = false keeps O(1) memory (for verification while streaming).
+    pub fn new(keep_entries: bool) -> IndexBuilder {
+        let mut index_hash = Xxh3::new();
+        index_hash.update(&INDEX_MAGIC);
+        IndexBuilder {
+            entries: Vec::new(),
+            keep_entries,
+            count: 0,
+            raw_len: 0,
+            index_hash,
+            stream_hash: Xxh3::new(),
+        }
+    }
+
+    /// Records the next segment.
+    pub fn push(&mut self, e: IndexEntry) {
+        // The count precedes the entries on disk but is unknown until the end, so the index check
+        // hashes the entries and then the count (see docs/FORMAT.md).
+        self.index_hash.update(&e.to_bytes());
+        self.stream_hash.update(&e.raw_hash.to_le_bytes());
+        self.count += 1;
+        self.raw_len += u64::from(e.raw_len);
+        if self.keep_entries {
+            self.entries.push(e);
+        }
+    }
+
+    /// Segments recorded so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Raw bytes recorded so far.
+    pub fn raw_len(&self) -> u64 {
+        self.raw_len
+    }
+
+    fn index_check(&self) -> u32 {
+        let mut h = self.index_hash.clone();
+        h.update(&self.count.to_le_bytes());
+        h.digest() as u32
+    }
+
+    /// The footer for an index written at `index_offset`.
+    pub fn footer(&self, index_offset: u64) -> Footer {
+        Footer {
+            segments: self.count,
+            raw_len: self.raw_len,
+            index_offset,
+            stream_hash: self.stream_hash.digest(),
+        }
+    }
+
+    /// Serialized index followed by the footer, for an index that starts at `index_offset`.
+    /// Requires `keep_entries`.
+    pub fn trailer_bytes(&self, index_offset: u64) -> Vec<u8> {
+        assert!(self.keep_entries, "trailer_bytes needs the entries");
+        let mut b =
+            Vec::with_capacity(INDEX_FIXED_LEN + self.entries.len() * INDEX_ENTRY_LEN + FOOTER_LEN);
+        b.extend_from_slice(&INDEX_MAGIC);
+        b.extend_from_slice(&self.count.to_le_bytes());
+        for e in &self.entries {
+            b.extend_from_slice(&e.to_bytes());
+        }
+        b.extend_from_slice(&self.index_check().to_le_bytes());
+        b.extend_from_slice(&self.footer(index_offset).to_bytes());
+        b
+    }
+
+    /// The index check value and count a streaming reader must find (used with `keep_entries` off).
+    pub fn expected_check(&self) -> (u64, u32) {
+        (self.count, self.index_check())
+    }
+}
+
+/// A validated index and footer, read from the end of a seekable stream.
+#[derive(Clone, Debug)]
+pub struct Index {
+    /// The file header.
+    pub header: FileHeader,
+    /// One entry per segment, in order.
+    pub entries: Vec<IndexEntry>,
+    /// The footer.
+    pub footer: Footer,
+    /// Total encoded length.
+    pub encoded_len: u64,
+}
+
+impl Index {
+    /// Reads header, footer and index through positional reads (two reads at the end of the file),
+    /// checking every field against the file length before allocating anything.
+    pub fn read_at(
+        read_at: &dyn Fn(&mut [u8], u64) -> std::io::Result<()>,
+        encoded_len: u64,
+    ) -> Result<Index> {
+        let min = (FILE_HEADER_LEN + INDEX_FIXED_LEN + FOOTER_LEN) as u64;
+        let mut hb = [0u8; FILE_HEADER_LEN];
+        if encoded_len < FILE_HEADER_LEN as u64 {
+            read_at(&mut hb[..encoded_len as usize], 0)?;
+            if encoded_len >= 4 && hb[..4] != FILE_MAGIC {
+                return Err(Error::BadMagic {
+                    found: hb[..4].try_into().unwrap(),
+                });
+            }
+            return Err(Error::Truncated {
+                offset: encoded_len,
+                what: "the file header",
+            });
+        }
+        read_at(&mut hb, 0)?;
+        let header = FileHeader::parse(&hb)?;
+        if encoded_len < min {
+            return Err(Error::Truncated {
+                offset: encoded_len,
+                what: "the footer",
+            });
+        }
+        let foot_at = encoded_len - FOOTER_LEN as u64;
+        let mut fb = [0u8; FOOTER_LEN];
+        read_at(&mut fb, foot_at)?;
+        if fb[0..4] != FOOTER_MAGIC {
+            // A stream cut anywhere (even at a segment boundary) lacks the footer at its end.
+            return Err(Error::Truncated {
+                offset: encoded_len,
+                what: "the footer (no footer at end of file)",
+            });
+        }
+        let footer = Footer::parse(&fb, foot_at)?;
+        let bad = |what: String| {
+            Err(Error::CorruptTrailer {
+                offset: foot_at,
+                what,
+            })
+        };
+        let seg = u64::from(header.segment_size);
+        let expect_segments = footer.raw_len.div_ceil(seg);
+        if footer.segments != expect_segments {
+            return bad(format!(
+                "{} segments cannot hold {} bytes at segment size {seg}",
+                footer.segments, footer.raw_len
+            ));
+        }
+        let index_len = (INDEX_FIXED_LEN as u64).checked_add(
+            footer
+                .segments
+                .checked_mul(INDEX_ENTRY_LEN as u64)
+                .unwrap_or(u64::MAX),
+        );
+        if footer.index_offset < FILE_HEADER_LEN as u64
+            || index_len.and_then(|l| footer.index_offset.checked_add(l)) != Some(foot_at)
+        {
+            return bad(format!(
+                "index offset {} does not fit {} segments before the footer",
+                footer.index_offset, footer.segments
+            ));
+        }
+        let index_len = index_len.unwrap() as usize;
+        let mut ib = vec![0u8; index_len];
+        read_at(&mut ib, footer.index_offset)?;
+        let ibad = |what: String| {
+            Err(Error::CorruptTrailer {
+                offset: footer.index_offset,
+                what,
+            })
+        };
+        if ib[0..4] != INDEX_MAGIC || le64(&ib, 4) != footer.segments {
+            return ibad("index marker or count does not match the footer".into());
+        }
+        let mut rebuilt = IndexBuilder::new(true);
+        let mut raw_off = 0u64;
+        let mut enc_off = FILE_HEADER_LEN as u64;
+        for k in 0..footer.segments as usize {
+            let e = IndexEntry::parse(&ib[12 + k * INDEX_ENTRY_LEN..]);
+            let last = k as u64 + 1 == footer.segments;
+            let want_raw = if last { footer.raw_len - raw_off } else { seg };
+            if e.raw_offset != raw_off
+                || e.enc_offset != enc_off
+                || u64::from(e.raw_len) != want_raw
+                || e.enc_len > e.raw_len
+            {
+                return ibad(format!("entry {k} is inconsistent with the segment layout"));
+            }
+            raw_off += u64::from(e.raw_len);
+            enc_off += SEGMENT_HEADER_LEN as u64 + u64::from(e.enc_len);
+            rebuilt.push(e);
+        }
+        if enc_off != footer.index_offset {
+            return ibad("segments do not end where the index starts".into());
+        }
+        let check_at = index_len - 4;
+        if rebuilt.index_check() != le32(&ib, check_at) {
+            return ibad("index check value mismatch".into());
+        }
+        if rebuilt.footer(footer.index_offset) != footer {
+            return bad("footer stream checksum does not match the index".into());
+        }
+        Ok(Index {
+            header,
+            entries: rebuilt.entries,
+            footer,
+            encoded_len,
+        })
+    }
+}

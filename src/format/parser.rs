@@ -1,0 +1,182 @@
+//! Incremental container parser over any `Read`: header, segments, index and footer arrive through
+//! reads of any size (a short read can cut any structure anywhere) and are checked as they go.
+//! Memory is bounded by one segment payload; the index is verified against a running hash instead of
+//! being held.
+
+use super::*;
+use std::io::{self, Read};
+
+/// Parses a ΣLANG stream front to back.
+pub struct StreamParser<R> {
+    r: R,
+    offset: u64,
+    header: Option<FileHeader>,
+    expected: IndexBuilder,
+    last_short: bool,
+    done: bool,
+}
+
+impl<R: Read> StreamParser<R> {
+    /// A parser over `r`, positioned at the start of a stream.
+    pub fn new(r: R) -> StreamParser<R> {
+        StreamParser {
+            r,
+            offset: 0,
+            header: None,
+            expected: IndexBuilder::new(false),
+            last_short: false,
+            done: false,
+        }
+    }
+
+    /// Encoded bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    fn fill(&mut self, buf: &mut [u8], what: &'static str) -> Result<()> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.r.read(&mut buf[got..]) {
+                Ok(0) => {
+                    return Err(Error::Truncated {
+                        offset: self.offset + got as u64,
+                        what,
+                    })
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.offset += got as u64;
+        Ok(())
+    }
+
+    /// Reads and checks the file header (once).
+    pub fn header(&mut self) -> Result<FileHeader> {
+        if let Some(h) = self.header {
+            return Ok(h);
+        }
+        let mut b = [0u8; FILE_HEADER_LEN];
+        self.fill(&mut b[..4], "the file header")?;
+        if b[..4] != FILE_MAGIC {
+            return Err(Error::BadMagic {
+                found: b[..4].try_into().unwrap(),
+            });
+        }
+        self.fill(&mut b[4..], "the file header")?;
+        let h = FileHeader::parse(&b)?;
+        self.header = Some(h);
+        Ok(h)
+    }
+
+    /// Reads the next segment: its header is returned with its encoded offset and the payload is
+    /// left in `payload` (resized). `None` once the index and footer have been read and verified
+    /// and the input has ended.
+    pub fn next_segment(&mut self, payload: &mut Vec<u8>) -> Result<Option<(SegmentHeader, u64)>> {
+        let fh = self.header()?;
+        if self.done {
+            return Ok(None);
+        }
+        let at = self.offset;
+        let mut b = [0u8; SEGMENT_HEADER_LEN];
+        self.fill(&mut b[..4], "the next segment header or the index")?;
+        let marker: [u8; 4] = b[..4].try_into().unwrap();
+        if marker == INDEX_MAGIC {
+            self.trailer(at)?;
+            self.done = true;
+            return Ok(None);
+        }
+        let ordinal = self.expected.count();
+        if marker != SEGMENT_MAGIC {
+            return Err(Error::CorruptSegment {
+                segment: ordinal,
+                offset: at,
+                what: format!("expected a segment header or the index, found bytes {marker:02x?}"),
+            });
+        }
+        self.fill(&mut b[4..], "a segment header")?;
+        let h = SegmentHeader::parse(&b, at, fh.segment_size)?;
+        let bad = |what: String| {
+            Err(Error::CorruptSegment {
+                segment: ordinal,
+                offset: at,
+                what,
+            })
+        };
+        if u64::from(h.ordinal) != ordinal {
+            return bad(format!(
+                "segment header says ordinal {}, expected {ordinal}",
+                h.ordinal
+            ));
+        }
+        if self.last_short {
+            return bad("segment follows a short (final) segment".into());
+        }
+        payload.resize(h.enc_len as usize, 0);
+        self.fill(payload, "a segment payload")?;
+        self.last_short = h.raw_len < fh.segment_size;
+        self.expected.push(IndexEntry {
+            raw_offset: self.expected.raw_len(),
+            enc_offset: at,
+            raw_len: h.raw_len,
+            enc_len: h.enc_len,
+            raw_hash: h.raw_hash,
+        });
+        Ok(Some((h, at)))
+    }
+
+    /// Index (its magic already consumed at `at`), footer and end of input.
+    fn trailer(&mut self, at: u64) -> Result<()> {
+        let bad = |offset, what: String| Err(Error::CorruptTrailer { offset, what });
+        let (count, check) = self.expected.expected_check();
+        let mut c = [0u8; 8];
+        self.fill(&mut c, "the index")?;
+        if u64::from_le_bytes(c) != count {
+            return bad(
+                at,
+                format!(
+                    "index lists {} segments, the stream has {count}",
+                    u64::from_le_bytes(c)
+                ),
+            );
+        }
+        let mut h = Xxh3::new();
+        h.update(&INDEX_MAGIC);
+        let mut e = [0u8; INDEX_ENTRY_LEN];
+        for _ in 0..count {
+            self.fill(&mut e, "the index")?;
+            h.update(&e);
+        }
+        h.update(&c);
+        let mut stored = [0u8; 4];
+        self.fill(&mut stored, "the index")?;
+        if h.digest() as u32 != check || u32::from_le_bytes(stored) != check {
+            return bad(at, "index does not match the segments".into());
+        }
+        let foot_at = self.offset;
+        let mut f = [0u8; FOOTER_LEN];
+        self.fill(&mut f, "the footer")?;
+        let footer = Footer::parse(&f, foot_at)?;
+        if footer != self.expected.footer(at) {
+            return bad(
+                foot_at,
+                "footer does not match the segments (count, length or stream checksum)".into(),
+            );
+        }
+        let mut extra = [0u8; 1];
+        loop {
+            match self.r.read(&mut extra) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {
+                    return Err(Error::TrailingData {
+                        offset: self.offset,
+                    })
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! # sigmalang
+//!
+//! ΣLANG encodes multi-GB files into independently framed segments of glyphs, on every core, with
+//! constant memory, and decodes them back byte-exact — in parallel too.
+//!
+//! * Format: `docs/FORMAT.md` ([`format`] holds the structures, [`codec`] the glyph stream).
+//! * Pipeline: `docs/ARCHITECTURE.md` ([`encode`], [`decode`]).
+//!
+//! ```
+//! use sigmalang::{Options, Source};
+//! let data = b"a file of many many many many repeated words".repeat(100);
+//! let mut encoded = Vec::new();
+//! let opts = Options::new().threads(2).segment_size(4096);
+//! sigmalang::encode(Source::Reader(&mut &data[..]), &mut encoded, &opts, None).unwrap();
+//! let mut decoded = Vec::new();
+//! sigmalang::decode(Source::Reader(&mut &encoded[..]), &mut decoded, &opts, None).unwrap();
+//! assert_eq!(decoded, data);
+//! ```
+#![warn(missing_docs)]
+
+pub mod codec;
+pub mod error;
+mod file;
+pub mod format;
+mod options;
+mod pipeline;
+mod read;
+mod segment;
+mod stats;
+mod varint;
+mod write;
+
+pub use error::{CodecError, Error, Result};
+pub use file::{decode_file, encode_file, AtomicOutput};
+pub use options::{
+    optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE,
+};
+pub use pipeline::{decode, encode, Progress, Source};
+pub use read::Decoder;
+pub use stats::{peak_rss, Stats};
+pub use write::Encoder;

@@ -1,0 +1,161 @@
+//! Run options, segment-size selection and the memory estimate.
+
+use crate::codec::{self, MatchFinder};
+use crate::error::{Error, Result};
+use crate::format::{MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE, SEGMENT_HEADER_LEN};
+
+/// Default segment size: 4 MiB (see `docs/PERFORMANCE.md` for why).
+pub const DEFAULT_SEGMENT_SIZE: u32 = 4 << 20;
+
+/// How large the segments are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentSize {
+    /// A fixed size in bytes (4 KiB ..= 256 MiB).
+    Fixed(u32),
+    /// Chosen from the input length by [`optimal_segment_size`]; [`DEFAULT_SEGMENT_SIZE`] when the
+    /// length is unknown (a pipe).
+    Auto,
+}
+
+/// The segment size for an input of `len` bytes (the chunk-size table of the design background):
+/// < 10 MiB → 64 KiB, < 100 MiB → 256 KiB, < 1 GiB → 1 MiB, otherwise 4 MiB.
+pub fn optimal_segment_size(len: u64) -> u32 {
+    const MIB: u64 = 1 << 20;
+    match len {
+        l if l < 10 * MIB => 64 << 10,
+        l if l < 100 * MIB => 256 << 10,
+        l if l < 1024 * MIB => 1 << 20,
+        _ => 4 << 20,
+    }
+}
+
+/// Options for encoding and decoding. Built with chained setters; checked when a run starts.
+///
+/// ```
+/// let opts = sigmalang::Options::new().threads(2).level(3).segment_size(1 << 20);
+/// assert_eq!(opts.resolved_threads(), 2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    threads: usize,
+    level: u8,
+    segment_size: SegmentSize,
+    window: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+impl Options {
+    /// All cores, [`codec::DEFAULT_LEVEL`], [`DEFAULT_SEGMENT_SIZE`], window 2 × threads.
+    pub fn new() -> Options {
+        Options {
+            threads: 0,
+            level: codec::DEFAULT_LEVEL,
+            segment_size: SegmentSize::Fixed(DEFAULT_SEGMENT_SIZE),
+            window: 0,
+        }
+    }
+    /// Worker threads; 0 means one per core.
+    pub fn threads(mut self, n: usize) -> Options {
+        self.threads = n;
+        self
+    }
+    /// Codec level, 1 (fastest) ..= 9 (smallest).
+    pub fn level(mut self, level: u8) -> Options {
+        self.level = level;
+        self
+    }
+    /// Fixed segment size in bytes.
+    pub fn segment_size(mut self, bytes: u32) -> Options {
+        self.segment_size = SegmentSize::Fixed(bytes);
+        self
+    }
+    /// Segment size policy.
+    pub fn segment_size_policy(mut self, s: SegmentSize) -> Options {
+        self.segment_size = s;
+        self
+    }
+    /// Segments in flight at once; 0 means 2 × threads. Bounds memory.
+    pub fn window(mut self, n: usize) -> Options {
+        self.window = n;
+        self
+    }
+
+    /// Threads after resolving 0 to the core count.
+    pub fn resolved_threads(&self) -> usize {
+        if self.threads == 0 {
+            num_cpus::get().max(1)
+        } else {
+            self.threads
+        }
+    }
+    /// Window after resolving 0.
+    pub fn resolved_window(&self) -> usize {
+        if self.window == 0 {
+            2 * self.resolved_threads()
+        } else {
+            self.window
+        }
+    }
+    /// The level.
+    pub fn get_level(&self) -> u8 {
+        self.level
+    }
+    /// Segment size for an input of `len` bytes (`None` = unknown length).
+    pub fn resolved_segment_size(&self, len: Option<u64>) -> u32 {
+        match (self.segment_size, len) {
+            (SegmentSize::Fixed(n), _) => n,
+            (SegmentSize::Auto, Some(l)) => optimal_segment_size(l),
+            (SegmentSize::Auto, None) => DEFAULT_SEGMENT_SIZE,
+        }
+    }
+
+    /// Checks every option; run entry points call this first.
+    pub fn validate(&self) -> Result<()> {
+        if !(codec::MIN_LEVEL..=codec::MAX_LEVEL).contains(&self.level) {
+            return Err(Error::InvalidOption(format!(
+                "level {} outside {}..={}",
+                self.level,
+                codec::MIN_LEVEL,
+                codec::MAX_LEVEL
+            )));
+        }
+        if let SegmentSize::Fixed(n) = self.segment_size {
+            if !(MIN_SEGMENT_SIZE..=MAX_SEGMENT_SIZE).contains(&n) {
+                return Err(Error::InvalidOption(format!(
+                    "segment size {n} outside {MIN_SEGMENT_SIZE}..={MAX_SEGMENT_SIZE} bytes"
+                )));
+            }
+        }
+        if self.threads > 4096 {
+            return Err(Error::InvalidOption(format!(
+                "{} threads is more than 4096",
+                self.threads
+            )));
+        }
+        Ok(())
+    }
+
+    /// Estimated peak heap memory of an encode with these options for an input of `len` bytes:
+    /// window × (input buffer + output buffer) + threads × match tables + fixed overhead.
+    pub fn encode_memory_estimate(&self, len: Option<u64>) -> u64 {
+        let seg = u64::from(self.resolved_segment_size(len));
+        let window = self.resolved_window() as u64;
+        let threads = self.resolved_threads() as u64;
+        let out = codec::compressed_bound(seg as usize) as u64 + SEGMENT_HEADER_LEN as u64;
+        window * (seg + out) + threads * MatchFinder::table_bytes(self.level) as u64 + BASE_OVERHEAD
+    }
+
+    /// Estimated peak heap memory of a decode with these options for a stream with `segment_size`.
+    pub fn decode_memory_estimate(&self, segment_size: u32) -> u64 {
+        let seg = u64::from(segment_size);
+        self.resolved_window() as u64 * (2 * seg + SEGMENT_HEADER_LEN as u64) + BASE_OVERHEAD
+    }
+}
+
+/// Process baseline not counted in buffers (code, stacks, allocator), measured: see PERFORMANCE.md.
+pub const BASE_OVERHEAD: u64 = 4 << 20;

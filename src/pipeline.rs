@@ -1,0 +1,497 @@
+//! The parallel pipeline: producer → rayon pool → ordered consumer, under a bounded window.
+//!
+//! ```text
+//!  producer thread            rayon pool (T workers)            calling thread
+//!  ───────────────            ──────────────────────            ──────────────
+//!  take in+out buffers  ──►   read (files: pread) + code   ──►  slot k: wait, write, index,
+//!  from the pools, queue      segment k into out buffer,         return out buffer to pool
+//!  slot k (bounded)           return in buffer to pool
+//! ```
+//!
+//! At most `window` segments are in flight: the pools hold exactly `window` input and `window`
+//! output buffers, allocated once and reused, so memory is O(window × segment size) whatever the
+//! input length. The consumer writes segments strictly in order, so the output is identical for any
+//! thread count and window. See `docs/ARCHITECTURE.md`.
+
+use crate::codec::{self, MatchFinder};
+use crate::error::{Error, Result};
+use crate::format::{
+    self, FileHeader, Index, IndexBuilder, IndexEntry, SegmentHeader, StreamParser,
+    SEGMENT_HEADER_LEN,
+};
+use crate::options::Options;
+use crate::segment;
+use crate::stats::Stats;
+use crossbeam_channel::{bounded, Receiver, Sender};
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Where the input of a run comes from.
+pub enum Source<'a> {
+    /// A regular file: its length is known, workers read their own segments with positional reads.
+    File(&'a File),
+    /// Any byte stream (a pipe, a socket): read in order by the producer.
+    Reader(&'a mut (dyn Read + Send)),
+}
+
+/// Called by the consumer after each segment with (bytes read so far, bytes written so far).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// A fixed set of reusable buffers; `get` blocks while all are in flight.
+struct Pool {
+    tx: Sender<Vec<u8>>,
+    rx: Receiver<Vec<u8>>,
+}
+
+impl Pool {
+    fn new(n: usize, capacity: usize) -> Pool {
+        let (tx, rx) = bounded(n);
+        for _ in 0..n {
+            tx.send(Vec::with_capacity(capacity))
+                .expect("pool has room");
+        }
+        Pool { tx, rx }
+    }
+    /// A buffer, or `None` once `cancel` is set (the consumer failed and will not return buffers).
+    fn get(&self, cancel: &AtomicBool) -> Option<Vec<u8>> {
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Ok(b) = self.rx.recv_timeout(Duration::from_millis(20)) {
+                return Some(b);
+            }
+        }
+    }
+    fn put(&self, b: Vec<u8>) {
+        let _ = self.tx.try_send(b);
+    }
+}
+
+/// Runs `produce` on a helper thread, `work` on a pool of `threads`, and `consume` on the calling
+/// thread in production order, with at most `window` results queued. The first error wins; a worker
+/// error is returned as it was raised.
+fn run_ordered<I, T>(
+    threads: usize,
+    window: usize,
+    cancel: &AtomicBool,
+    produce: impl FnMut() -> Result<Option<I>> + Send,
+    work: impl Fn(I) -> Result<T> + Sync,
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()>
+where
+    I: Send,
+    T: Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("sigma-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Io(io::Error::other(e)))?;
+    let (slot_tx, slot_rx) = bounded::<Receiver<Result<T>>>(window);
+    let mut produce = produce;
+    std::thread::scope(|ts| {
+        let work = &work;
+        let pool = &pool;
+        let producer = ts.spawn(move || -> Result<()> {
+            pool.in_place_scope(|s| {
+                while let Some(item) = produce()? {
+                    let (tx, rx) = bounded(1);
+                    if slot_tx.send(rx).is_err() {
+                        break;
+                    }
+                    s.spawn(move |_| {
+                        let _ = tx.send(work(item));
+                    });
+                }
+                Ok(())
+            })
+        });
+        let mut result = Ok(());
+        for rx in &slot_rx {
+            let r = rx
+                .recv()
+                .unwrap_or_else(|_| Err(Error::Io(io::Error::other("worker thread panicked"))));
+            if let Err(e) = r.and_then(&mut consume) {
+                result = Err(e);
+                break;
+            }
+        }
+        if result.is_err() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        drop(slot_rx);
+        let produced = producer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Io(io::Error::other("reader thread panicked"))));
+        result.and(produced)
+    })
+}
+
+/// Fills `buf` from `r` until it is full or the input ends; returns the bytes read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+thread_local! {
+    static FINDER: RefCell<Option<MatchFinder>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this worker thread's match finder for `level`, creating it on first use.
+fn with_finder<R>(level: u8, f: impl FnOnce(&mut MatchFinder) -> R) -> R {
+    FINDER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().map(MatchFinder::level) != Some(level) {
+            *slot = Some(MatchFinder::new(level));
+        }
+        f(slot.as_mut().expect("just set"))
+    })
+}
+
+struct EncJob {
+    ordinal: u32,
+    raw_offset: u64,
+    len: usize,
+    /// Holds the raw bytes for stream input; an empty buffer to fill for file input.
+    raw: Vec<u8>,
+    out: Vec<u8>,
+}
+
+struct EncDone {
+    header: SegmentHeader,
+    out: Vec<u8>,
+    latency: Duration,
+}
+
+/// Encodes `input` to `output` on a thread pool. The bytes written depend only on the input, the
+/// level and the segment size: never on the thread count, the window or the kind of source.
+pub fn encode(
+    input: Source<'_>,
+    output: &mut dyn Write,
+    opts: &Options,
+    progress: Option<Progress<'_>>,
+) -> Result<Stats> {
+    opts.validate()?;
+    let start = Instant::now();
+    let (file, mut reader, known_len) = match input {
+        Source::File(f) => (Some(f), None, Some(f.metadata()?.len())),
+        Source::Reader(r) => (None, Some(r), None),
+    };
+    let seg = opts.resolved_segment_size(known_len) as usize;
+    let threads = opts.resolved_threads();
+    let window = opts.resolved_window();
+    let level = opts.get_level();
+    let mut stats = Stats::new(threads, seg as u32);
+    let header = FileHeader {
+        level,
+        segment_size: seg as u32,
+    };
+    output.write_all(&header.to_bytes())?;
+    let mut written = format::FILE_HEADER_LEN as u64;
+    let in_pool = Pool::new(window, seg);
+    let out_pool = Pool::new(window, codec::compressed_bound(seg) + SEGMENT_HEADER_LEN);
+    let cancel = AtomicBool::new(false);
+    let mut index = IndexBuilder::new(true);
+    let mut ordinal: u64 = 0;
+    let mut raw_offset: u64 = 0;
+    let mut ended = false;
+
+    let produce = || -> Result<Option<EncJob>> {
+        if ended {
+            return Ok(None);
+        }
+        let len = match known_len {
+            Some(total) => {
+                let left = total - raw_offset;
+                if left == 0 {
+                    ended = true;
+                    check_unchanged(file.expect("file source"), total)?;
+                    return Ok(None);
+                }
+                left.min(seg as u64) as usize
+            }
+            None => 0,
+        };
+        let Some(mut raw) = in_pool.get(&cancel) else {
+            return Ok(None);
+        };
+        let Some(out) = out_pool.get(&cancel) else {
+            return Ok(None);
+        };
+        let len = match reader.as_mut() {
+            Some(r) => {
+                raw.resize(seg, 0);
+                let n = read_full(&mut **r, &mut raw)?;
+                raw.truncate(n);
+                if n == 0 {
+                    ended = true;
+                    return Ok(None);
+                }
+                n
+            }
+            None => len,
+        };
+        if ordinal > u64::from(u32::MAX) {
+            return Err(Error::InvalidOption(
+                "input needs more than 2^32 segments; use a larger segment size".into(),
+            ));
+        }
+        let job = EncJob {
+            ordinal: ordinal as u32,
+            raw_offset,
+            len,
+            raw,
+            out,
+        };
+        ordinal += 1;
+        raw_offset += len as u64;
+        Ok(Some(job))
+    };
+
+    let work = |mut job: EncJob| -> Result<EncDone> {
+        let t = Instant::now();
+        if let Some(f) = file {
+            job.raw.resize(job.len, 0);
+            f.read_exact_at(&mut job.raw, job.raw_offset).map_err(|e| {
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    Error::InputChanged(format!(
+                        "the file shrank below byte {}",
+                        job.raw_offset + job.len as u64
+                    ))
+                } else {
+                    Error::Io(e)
+                }
+            })?;
+        }
+        let header = with_finder(level, |mf| {
+            segment::encode(&job.raw, job.ordinal, mf, &mut job.out)
+        });
+        in_pool.put(job.raw);
+        Ok(EncDone {
+            header,
+            out: job.out,
+            latency: t.elapsed(),
+        })
+    };
+
+    let consume = |done: EncDone| -> Result<()> {
+        output.write_all(&done.out)?;
+        index.push(IndexEntry {
+            raw_offset: index.raw_len(),
+            enc_offset: written,
+            raw_len: done.header.raw_len,
+            enc_len: done.header.enc_len,
+            raw_hash: done.header.raw_hash,
+        });
+        written += done.out.len() as u64;
+        stats.segments += 1;
+        stats.stored_segments += u64::from(done.header.stored());
+        stats.record_latency(done.latency);
+        out_pool.put(done.out);
+        if let Some(p) = progress {
+            p(index.raw_len(), written);
+        }
+        Ok(())
+    };
+
+    run_ordered(threads, window, &cancel, produce, work, consume)?;
+    let trailer = index.trailer_bytes(written);
+    output.write_all(&trailer)?;
+    output.flush()?;
+    stats.bytes_in = index.raw_len();
+    stats.bytes_out = written + trailer.len() as u64;
+    stats.finish(start.elapsed());
+    Ok(stats)
+}
+
+/// After the last segment: the file must still have exactly the length it had at the start.
+fn check_unchanged(f: &File, len: u64) -> Result<()> {
+    let now = f.metadata()?.len();
+    let mut probe = [0u8; 1];
+    let grew = f.read_at(&mut probe, len)? > 0;
+    if now != len || grew {
+        return Err(Error::InputChanged(format!(
+            "the file was {len} bytes at the start and is {now} bytes now"
+        )));
+    }
+    Ok(())
+}
+
+struct DecJob {
+    entry: Option<IndexEntry>,
+    header: Option<(SegmentHeader, u64)>,
+    enc: Vec<u8>,
+    out: Vec<u8>,
+}
+
+struct DecDone {
+    out: Vec<u8>,
+    latency: Duration,
+}
+
+/// Decodes `input` to `output` on a thread pool, verifying every checksum, the index and the
+/// footer. File input is read through its index (workers read their own segments); stream input is
+/// parsed front to back. Writes nothing for a segment before it has been verified.
+pub fn decode(
+    input: Source<'_>,
+    output: &mut dyn Write,
+    opts: &Options,
+    progress: Option<Progress<'_>>,
+) -> Result<Stats> {
+    opts.validate()?;
+    let start = Instant::now();
+    let threads = opts.resolved_threads();
+    let window = opts.resolved_window();
+    let cancel = AtomicBool::new(false);
+    let mut raw_done = 0u64;
+    match input {
+        Source::File(f) => {
+            let len = f.metadata()?.len();
+            let index = Index::read_at(&|b, at| f.read_exact_at(b, at), len)?;
+            let seg = index.header.segment_size as usize;
+            let mut stats = Stats::new(threads, index.header.segment_size);
+            let in_pool = Pool::new(window, seg + SEGMENT_HEADER_LEN);
+            let out_pool = Pool::new(window, seg);
+            let mut entries = index.entries.iter();
+            let produce = || -> Result<Option<DecJob>> {
+                let Some(&e) = entries.next() else {
+                    return Ok(None);
+                };
+                let Some(enc) = in_pool.get(&cancel) else {
+                    return Ok(None);
+                };
+                let Some(out) = out_pool.get(&cancel) else {
+                    return Ok(None);
+                };
+                Ok(Some(DecJob {
+                    entry: Some(e),
+                    header: None,
+                    enc,
+                    out,
+                }))
+            };
+            let work = |mut job: DecJob| -> Result<DecDone> {
+                let t = Instant::now();
+                let e = job.entry.expect("file jobs carry their index entry");
+                job.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
+                f.read_exact_at(&mut job.enc, e.enc_offset)?;
+                let ordinal = (e.raw_offset / seg as u64) as u32;
+                let hb: &[u8; SEGMENT_HEADER_LEN] =
+                    job.enc[..SEGMENT_HEADER_LEN].try_into().unwrap();
+                let h = SegmentHeader::parse(hb, e.enc_offset, seg as u32)?;
+                if h.ordinal != ordinal
+                    || h.raw_len != e.raw_len
+                    || h.enc_len != e.enc_len
+                    || h.raw_hash != e.raw_hash
+                {
+                    return Err(Error::CorruptSegment {
+                        segment: u64::from(ordinal),
+                        offset: e.enc_offset,
+                        what: "segment header disagrees with the index".into(),
+                    });
+                }
+                segment::decode(
+                    &h,
+                    &job.enc[SEGMENT_HEADER_LEN..],
+                    &mut job.out,
+                    e.enc_offset,
+                )?;
+                in_pool.put(job.enc);
+                Ok(DecDone {
+                    out: job.out,
+                    latency: t.elapsed(),
+                })
+            };
+            let mut enc_done = format::FILE_HEADER_LEN as u64;
+            let consume = |d: DecDone| -> Result<()> {
+                output.write_all(&d.out)?;
+                raw_done += d.out.len() as u64;
+                enc_done = index
+                    .entries
+                    .get(stats.segments as usize + 1)
+                    .map_or(index.footer.index_offset, |e| e.enc_offset);
+                stats.segments += 1;
+                stats.record_latency(d.latency);
+                out_pool.put(d.out);
+                if let Some(p) = progress {
+                    p(enc_done, raw_done);
+                }
+                Ok(())
+            };
+            run_ordered(threads, window, &cancel, produce, work, consume)?;
+            output.flush()?;
+            stats.bytes_in = len;
+            stats.bytes_out = raw_done;
+            stats.finish(start.elapsed());
+            Ok(stats)
+        }
+        Source::Reader(r) => {
+            let mut parser = StreamParser::new(r);
+            let fh = parser.header()?;
+            let seg = fh.segment_size as usize;
+            let mut stats = Stats::new(threads, fh.segment_size);
+            let in_pool = Pool::new(window, seg);
+            let out_pool = Pool::new(window, seg);
+            let parser_ref = &mut parser;
+            let produce = || -> Result<Option<DecJob>> {
+                let Some(mut enc) = in_pool.get(&cancel) else {
+                    return Ok(None);
+                };
+                let Some(out) = out_pool.get(&cancel) else {
+                    return Ok(None);
+                };
+                match parser_ref.next_segment(&mut enc)? {
+                    Some(h) => Ok(Some(DecJob {
+                        entry: None,
+                        header: Some(h),
+                        enc,
+                        out,
+                    })),
+                    None => Ok(None),
+                }
+            };
+            let work = |mut job: DecJob| -> Result<DecDone> {
+                let t = Instant::now();
+                let (h, at) = job.header.expect("stream jobs carry their header");
+                segment::decode(&h, &job.enc, &mut job.out, at)?;
+                in_pool.put(job.enc);
+                Ok(DecDone {
+                    out: job.out,
+                    latency: t.elapsed(),
+                })
+            };
+            let mut enc_done = 0u64;
+            let consume = |d: DecDone| -> Result<()> {
+                output.write_all(&d.out)?;
+                raw_done += d.out.len() as u64;
+                enc_done += d.out.len() as u64; // approximate: progress is reported in raw bytes
+                stats.segments += 1;
+                stats.record_latency(d.latency);
+                out_pool.put(d.out);
+                if let Some(p) = progress {
+                    p(enc_done, raw_done);
+                }
+                Ok(())
+            };
+            run_ordered(threads, window, &cancel, produce, work, consume)?;
+            output.flush()?;
+            stats.bytes_in = parser.offset();
+            stats.bytes_out = raw_done;
+            stats.finish(start.elapsed());
+            Ok(stats)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! [`Decoder`]: a streaming `io::Read` decoder over any byte source.
+
+use crate::error::Error;
+use crate::format::StreamParser;
+use crate::segment;
+use std::io::{self, Read};
+
+/// Decodes a ΣLANG stream read from `R`, verifying every checksum, the index and the footer.
+/// Reads of any size from `R` are fine: a header, a segment or the footer may be cut anywhere.
+/// Memory is one segment (payload + decoded bytes). Data of a segment is returned only after its
+/// checksum has been verified; an error is returned as `io::ErrorKind::InvalidData` wrapping
+/// [`Error`] (see `Error::is_corrupt_input`).
+pub struct Decoder<R: Read> {
+    parser: StreamParser<R>,
+    payload: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    failed: bool,
+}
+
+impl<R: Read> Decoder<R> {
+    /// A decoder reading the encoded stream from `r`.
+    pub fn new(r: R) -> Decoder<R> {
+        Decoder {
+            parser: StreamParser::new(r),
+            payload: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            failed: false,
+        }
+    }
+
+    fn refill(&mut self) -> Result<bool, Error> {
+        match self.parser.next_segment(&mut self.payload)? {
+            None => Ok(false),
+            Some((h, at)) => {
+                segment::decode(&h, &self.payload, &mut self.out, at)?;
+                self.pos = 0;
+                Ok(true)
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while self.pos == self.out.len() {
+            if self.failed {
+                return Err(io::Error::other("decoder already failed"));
+            }
+            match self.refill() {
+                Ok(true) => {}
+                Ok(false) => return Ok(0),
+                Err(e) => {
+                    self.failed = true;
+                    return Err(e.into());
+                }
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}

@@ -1,0 +1,73 @@
+//! One segment, end to end: raw bytes ⇄ `SegmentHeader + payload`, with checksums.
+
+use crate::codec::{self, MatchFinder};
+use crate::error::{Error, Result};
+use crate::format::{self, SegmentHeader, FLAG_STORED, SEGMENT_HEADER_LEN};
+
+/// Encodes `raw` as segment `ordinal` into `out` (cleared first): header then payload.
+pub(crate) fn encode(
+    raw: &[u8],
+    ordinal: u32,
+    mf: &mut MatchFinder,
+    out: &mut Vec<u8>,
+) -> SegmentHeader {
+    out.clear();
+    out.extend_from_slice(&[0u8; SEGMENT_HEADER_LEN]);
+    let mut flags = 0;
+    if !codec::compress(raw, mf, out) {
+        out.truncate(SEGMENT_HEADER_LEN);
+        out.extend_from_slice(raw);
+        flags = FLAG_STORED;
+    }
+    let payload = &out[SEGMENT_HEADER_LEN..];
+    let h = SegmentHeader {
+        ordinal,
+        flags,
+        raw_len: raw.len() as u32,
+        enc_len: payload.len() as u32,
+        raw_hash: format::raw_hash(raw),
+        payload_hash: format::payload_hash(payload),
+    };
+    out[..SEGMENT_HEADER_LEN].copy_from_slice(&h.to_bytes());
+    h
+}
+
+/// Decodes and verifies one segment's payload into `out` (replaced). `offset` is where the segment
+/// header sits in the encoded stream, for error messages.
+pub(crate) fn decode(
+    h: &SegmentHeader,
+    payload: &[u8],
+    out: &mut Vec<u8>,
+    offset: u64,
+) -> Result<()> {
+    let segment = u64::from(h.ordinal);
+    if format::payload_hash(payload) != h.payload_hash {
+        return Err(Error::CorruptSegment {
+            segment,
+            offset,
+            what: "payload checksum mismatch".into(),
+        });
+    }
+    if h.stored() {
+        out.clear();
+        out.extend_from_slice(payload);
+    } else {
+        codec::decompress(payload, out, h.raw_len as usize).map_err(|source| Error::Codec {
+            segment,
+            offset,
+            source,
+        })?;
+    }
+    let got = format::raw_hash(out);
+    if got != h.raw_hash {
+        return Err(Error::CorruptSegment {
+            segment,
+            offset,
+            what: format!(
+                "decoded data checksum mismatch (expected {:016x}, got {got:016x})",
+                h.raw_hash
+            ),
+        });
+    }
+    Ok(())
+}

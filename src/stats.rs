@@ -1,0 +1,89 @@
+//! What a run did: sizes, time, memory and per-segment latency.
+
+use hdrhistogram::Histogram;
+use std::time::Duration;
+
+/// Figures of one encode, decode or verify run.
+#[derive(Clone, Debug)]
+pub struct Stats {
+    /// Bytes read (raw bytes for encode, encoded bytes for decode).
+    pub bytes_in: u64,
+    /// Bytes written (encoded bytes for encode, raw bytes for decode).
+    pub bytes_out: u64,
+    /// Segments processed.
+    pub segments: u64,
+    /// Segments stored raw because coding would not shrink them.
+    pub stored_segments: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Segment size of the stream.
+    pub segment_size: u32,
+    /// Wall-clock time of the whole run.
+    pub wall: Duration,
+    /// Peak resident set size of the process at the end of the run, when the OS tells it.
+    pub peak_rss: Option<u64>,
+    /// Per-segment codec latency in microseconds (encode or decode of one segment on a worker).
+    pub latency_us: Histogram<u64>,
+}
+
+impl Stats {
+    pub(crate) fn new(threads: usize, segment_size: u32) -> Stats {
+        Stats {
+            bytes_in: 0,
+            bytes_out: 0,
+            segments: 0,
+            stored_segments: 0,
+            threads,
+            segment_size,
+            wall: Duration::ZERO,
+            peak_rss: None,
+            latency_us: Histogram::new(3).expect("3 significant figures is valid"),
+        }
+    }
+
+    /// Raw size over encoded size (for encode: in/out; for decode: out/in). 0 when there is no data.
+    pub fn ratio(&self, raw: u64, encoded: u64) -> f64 {
+        if encoded == 0 {
+            0.0
+        } else {
+            raw as f64 / encoded as f64
+        }
+    }
+
+    /// Throughput in MB/s (10^6 bytes) of `raw` bytes over the wall time.
+    pub fn mb_per_s(&self, raw: u64) -> f64 {
+        let s = self.wall.as_secs_f64();
+        if s == 0.0 {
+            0.0
+        } else {
+            raw as f64 / 1e6 / s
+        }
+    }
+
+    pub(crate) fn record_latency(&mut self, d: Duration) {
+        let us = d.as_micros().clamp(1, u128::from(u64::MAX)) as u64;
+        self.latency_us.saturating_record(us);
+    }
+
+    pub(crate) fn finish(&mut self, wall: Duration) {
+        self.wall = wall;
+        self.peak_rss = peak_rss();
+    }
+}
+
+/// Peak resident set size of this process in bytes: `VmHWM` on Linux; elsewhere the current RSS as
+/// reported by sysinfo (a lower bound of the peak).
+pub fn peak_rss() -> Option<u64> {
+    if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
+        for line in s.lines() {
+            if let Some(v) = line.strip_prefix("VmHWM:") {
+                let kb: u64 = v.trim().trim_end_matches("kB").trim().parse().ok()?;
+                return Some(kb * 1024);
+            }
+        }
+    }
+    let pid = sysinfo::get_current_pid().ok()?;
+    let mut sys = sysinfo::System::new();
+    sys.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[pid]), true);
+    sys.process(pid).map(|p| p.memory())
+}

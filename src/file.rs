@@ -37,6 +37,13 @@ impl AtomicOutput {
         })
     }
 
+    /// Sets the permission bits the file will have (the input's, as gzip and zstd do; tempfile
+    /// creates it with 0600).
+    pub fn set_permissions(&self, perm: std::fs::Permissions) -> Result<()> {
+        self.tmp.as_file().set_permissions(perm)?;
+        Ok(())
+    }
+
     /// Path of the temporary file (for cleanup on a signal).
     pub fn temp_path(&self) -> &Path {
         self.tmp.path()
@@ -67,6 +74,7 @@ fn run(
 ) -> Result<Stats> {
     let src = File::open(input)?;
     let mut out = AtomicOutput::new(output)?;
+    out.set_permissions(src.metadata()?.permissions())?;
     let stats = {
         let mut w = BufWriter::with_capacity(1 << 20, out.file());
         let stats = f(Source::File(&src), &mut w, opts, None)?;

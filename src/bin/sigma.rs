@@ -202,7 +202,7 @@ enum Sink {
 }
 
 impl Sink {
-    fn open(target: Option<PathBuf>, force: bool, encoded: bool) -> anyhow::Result<Sink> {
+    fn open(target: Option<PathBuf>, force: bool, encoded: bool, like: Option<&File>) -> anyhow::Result<Sink> {
         let Some(target) = target else {
             if encoded && io::stdout().is_terminal() {
                 bail!(
@@ -216,6 +216,11 @@ impl Sink {
         }
         let out = AtomicOutput::new(&target)
             .with_context(|| format!("{}: cannot create output", target.display()))?;
+        let perm = match like {
+            Some(f) => f.metadata()?.permissions(),
+            None => std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        };
+        out.set_permissions(perm)?;
         *TEMP.lock().unwrap() = Some(out.temp_path().to_path_buf());
         Ok(Sink::File { out, force })
     }
@@ -307,7 +312,7 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
         }
         Some(f)
     };
-    let sink = Sink::open(target, a.force, true)?;
+    let sink = Sink::open(target, a.force, true, input_file.as_ref())?;
     let stats = sink.write(|w| {
         let r = match &input_file {
             Some(f) => sigmalang::encode(Source::File(f), w, &opts, None),
@@ -349,7 +354,7 @@ fn decode(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         Some(File::open(&a.input).with_context(|| format!("{name}: cannot open"))?)
     };
-    let sink = Sink::open(target, a.force, false)?;
+    let sink = Sink::open(target, a.force, false, input_file.as_ref())?;
     let stats = sink.write(|w| {
         let r = match &input_file {
             Some(f) => sigmalang::decode(Source::File(f), w, &opts, None),

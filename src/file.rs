@@ -9,6 +9,70 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// Where a run's output goes when it is a path: a regular file is written atomically through
+/// [`AtomicOutput`]; an existing special file (a character device such as `/dev/null`, a FIFO) is
+/// written directly, since renaming over it would replace the device.
+pub enum OutputFile {
+    /// Temporary file renamed into place on commit.
+    Atomic(AtomicOutput),
+    /// An existing non-regular file, opened for writing.
+    Direct(File),
+}
+
+impl OutputFile {
+    /// Prepares output to `target`. An existing regular file is an error unless `overwrite`; a
+    /// directory is always an error.
+    pub fn create(target: &Path, overwrite: bool) -> Result<OutputFile> {
+        match std::fs::metadata(target) {
+            Ok(m) if m.is_dir() => Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                format!("{} is a directory", target.display()),
+            ))),
+            Ok(m) if !m.is_file() => Ok(OutputFile::Direct(
+                std::fs::OpenOptions::new().write(true).open(target)?,
+            )),
+            Ok(_) if !overwrite => Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already exists (use -f to overwrite)", target.display()),
+            ))),
+            _ => Ok(OutputFile::Atomic(AtomicOutput::new(target)?)),
+        }
+    }
+
+    /// The temporary file's path, if there is one.
+    pub fn temp_path(&self) -> Option<&Path> {
+        match self {
+            OutputFile::Atomic(a) => Some(a.temp_path()),
+            OutputFile::Direct(_) => None,
+        }
+    }
+
+    /// Sets the permissions the new file will have (no effect on a special file).
+    pub fn set_permissions(&self, perm: std::fs::Permissions) -> Result<()> {
+        match self {
+            OutputFile::Atomic(a) => a.set_permissions(perm),
+            OutputFile::Direct(_) => Ok(()),
+        }
+    }
+
+    /// The open file to write to.
+    pub fn file(&mut self) -> &mut File {
+        match self {
+            OutputFile::Atomic(a) => a.file(),
+            OutputFile::Direct(f) => f,
+        }
+    }
+
+    /// Finishes: renames the temporary file into place (replacing an existing regular file only if
+    /// `create` was allowed to overwrite).
+    pub fn commit(self, overwrite: bool) -> Result<()> {
+        match self {
+            OutputFile::Atomic(a) => a.commit(overwrite),
+            OutputFile::Direct(_) => Ok(()),
+        }
+    }
+}
+
 /// A temporary file beside `target`, renamed over it by [`AtomicOutput::commit`] and removed when
 /// dropped uncommitted. Its name is `.<target name>.<random>.sigma-tmp`.
 pub struct AtomicOutput {
@@ -73,7 +137,7 @@ fn run(
     f: impl FnOnce(Source<'_>, &mut dyn Write, &Options, Option<Progress<'_>>) -> Result<Stats>,
 ) -> Result<Stats> {
     let src = File::open(input)?;
-    let mut out = AtomicOutput::new(output)?;
+    let mut out = OutputFile::create(output, true)?;
     out.set_permissions(src.metadata()?.permissions())?;
     let stats = {
         let mut w = BufWriter::with_capacity(1 << 20, out.file());

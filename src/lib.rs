@@ -31,7 +31,7 @@ mod varint;
 mod write;
 
 pub use error::{CodecError, Error, Result};
-pub use file::{decode_file, encode_file, AtomicOutput};
+pub use file::{decode_file, encode_file, AtomicOutput, OutputFile};
 pub use options::{
     optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE,
 };

@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
 use sigmalang::format::{Index, StreamParser, SEGMENT_HEADER_LEN};
-use sigmalang::{AtomicOutput, Options, SegmentSize, Source, Stats};
+use sigmalang::{Options, OutputFile, SegmentSize, Source, Stats};
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -169,10 +169,27 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("sigma: {e:#}");
+            eprintln!("sigma: {}", error_line(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// One line: the contexts and causes joined by ": ", skipping a cause its parent already quotes.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    let mut prev = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !prev.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        prev = text;
+    }
+    line
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -198,11 +215,16 @@ fn is_stdin(p: &Option<PathBuf>) -> bool {
 /// Where a command writes: stdout or an atomically committed file.
 enum Sink {
     Stdout,
-    File { out: AtomicOutput, force: bool },
+    File { out: OutputFile, force: bool },
 }
 
 impl Sink {
-    fn open(target: Option<PathBuf>, force: bool, encoded: bool, like: Option<&File>) -> anyhow::Result<Sink> {
+    fn open(
+        target: Option<PathBuf>,
+        force: bool,
+        encoded: bool,
+        like: Option<&File>,
+    ) -> anyhow::Result<Sink> {
         let Some(target) = target else {
             if encoded && io::stdout().is_terminal() {
                 bail!(
@@ -211,17 +233,14 @@ impl Sink {
             }
             return Ok(Sink::Stdout);
         };
-        if !force && target.exists() {
-            bail!("{}: already exists (use -f to overwrite)", target.display());
-        }
-        let out = AtomicOutput::new(&target)
+        let out = OutputFile::create(&target, force)
             .with_context(|| format!("{}: cannot create output", target.display()))?;
         let perm = match like {
             Some(f) => f.metadata()?.permissions(),
             None => std::os::unix::fs::PermissionsExt::from_mode(0o644),
         };
         out.set_permissions(perm)?;
-        *TEMP.lock().unwrap() = Some(out.temp_path().to_path_buf());
+        *TEMP.lock().unwrap() = out.temp_path().map(Path::to_path_buf);
         Ok(Sink::File { out, force })
     }
 

@@ -85,6 +85,9 @@ pub enum Error {
     /// The input changed (shrank or grew) while it was being encoded.
     #[error("input changed while being read: {0}")]
     InputChanged(String),
+    /// A partial output cannot be resumed with this input and these options.
+    #[error("cannot resume: {0}")]
+    ResumeMismatch(String),
     /// The run was stopped by a signal or by the caller.
     #[error("interrupted")]
     Interrupted,

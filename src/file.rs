@@ -158,3 +158,186 @@ pub fn encode_file(input: &Path, output: &Path, opts: &Options) -> Result<Stats>
 pub fn decode_file(input: &Path, output: &Path, opts: &Options) -> Result<Stats> {
     run(input, output, opts, pipeline::decode)
 }
+
+/// Name of the partial output of an encode to `target`: `TARGET.partial` beside it. An encode to a
+/// file writes there and renames it to `target` only when complete, so after a crash (SIGKILL, power
+/// loss) the work done so far is in this file, never under the final name; `--resume` continues it.
+pub fn partial_path(target: &Path) -> PathBuf {
+    let mut p = target.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+/// How much of an encode was taken over from a partial output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resumed {
+    /// Segments verified and kept.
+    pub segments: u64,
+    /// Raw bytes they cover.
+    pub raw_bytes: u64,
+}
+
+/// Removes the partial file on drop unless disarmed or asked to keep it.
+struct PartialGuard<'a> {
+    path: &'a Path,
+    keep: bool,
+    armed: bool,
+}
+
+impl Drop for PartialGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed && !self.keep {
+            let _ = std::fs::remove_file(self.path);
+        }
+    }
+}
+
+/// Encodes the file `input` into the regular file `target` through [`partial_path`]`(target)`.
+///
+/// With `resume`, an existing partial output is verified segment by segment (header and options,
+/// order, payload checksums, and each segment's raw checksum against the input) and the encode
+/// continues after the last intact segment; the result is byte-identical to an uninterrupted run.
+/// A partial output made from other data or with other options is an error
+/// ([`Error::ResumeMismatch`]). On failure the partial file is kept when `resume` is set (so the
+/// next `resume` continues it) and removed otherwise. An existing `target` is replaced only with
+/// `overwrite`. Another process writing the same partial file is detected with a file lock.
+pub fn encode_resumable(
+    input: &File,
+    target: &Path,
+    opts: &Options,
+    resume: bool,
+    overwrite: bool,
+    progress: Option<Progress<'_>>,
+) -> Result<(Stats, Resumed)> {
+    use std::io::{Seek, SeekFrom};
+    if !overwrite && target.exists() {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} already exists (use -f to overwrite)", target.display()),
+        )));
+    }
+    let partial = partial_path(target);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&partial)?;
+    if file.try_lock().is_err() {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            format!("{} is being written by another process", partial.display()),
+        )));
+    }
+    let mut guard = PartialGuard {
+        path: &partial,
+        keep: resume,
+        armed: true,
+    };
+    file.set_permissions(input.metadata()?.permissions())?;
+    let point = if resume {
+        verify_partial(&file, input, opts)?
+    } else {
+        None
+    };
+    let resumed = point.as_ref().map_or(Resumed::default(), |p| Resumed {
+        segments: p.index.count(),
+        raw_bytes: p.index.raw_len(),
+    });
+    let keep_len = point.as_ref().map_or(0, |p| p.written);
+    file.set_len(keep_len)?;
+    file.seek(SeekFrom::Start(keep_len))?;
+    let stats = {
+        let mut w = BufWriter::with_capacity(1 << 20, &file);
+        let stats = pipeline::encode_from(Source::File(input), &mut w, opts, progress, point)?;
+        w.flush()?;
+        stats
+    };
+    file.sync_all()?;
+    if overwrite {
+        std::fs::rename(&partial, target)?;
+    } else {
+        // Atomic no-clobber: a hard link fails if the target appeared meanwhile.
+        std::fs::hard_link(&partial, target)?;
+        std::fs::remove_file(&partial)?;
+    }
+    guard.armed = false;
+    Ok((stats, resumed))
+}
+
+/// Checks a partial output against `input` and `opts`; returns where to continue (`None`: start
+/// over, nothing usable was written).
+fn verify_partial(
+    partial: &File,
+    input: &File,
+    opts: &Options,
+) -> Result<Option<pipeline::ResumePoint>> {
+    use crate::format::{
+        self, FileHeader, IndexBuilder, IndexEntry, SegmentHeader, FILE_HEADER_LEN,
+        SEGMENT_HEADER_LEN, SEGMENT_MAGIC,
+    };
+    use std::os::unix::fs::FileExt;
+    opts.validate()?;
+    let plen = partial.metadata()?.len();
+    if plen < FILE_HEADER_LEN as u64 {
+        return Ok(None);
+    }
+    let input_len = input.metadata()?.len();
+    let mut hb = [0u8; FILE_HEADER_LEN];
+    partial.read_exact_at(&mut hb, 0)?;
+    let found = FileHeader::parse(&hb).map_err(|e| {
+        Error::ResumeMismatch(format!("the partial output is not a ΣLANG stream ({e})"))
+    })?;
+    let want = FileHeader {
+        level: opts.get_level(),
+        segment_size: opts.resolved_segment_size(Some(input_len)),
+    };
+    if found != want {
+        return Err(Error::ResumeMismatch(format!(
+            "the partial output was written with level {} and segment size {}, this run uses level {} and segment size {}",
+            found.level, found.segment_size, want.level, want.segment_size
+        )));
+    }
+    let seg = u64::from(want.segment_size);
+    let mut index = IndexBuilder::new(true);
+    let mut at = FILE_HEADER_LEN as u64;
+    let (mut payload, mut raw) = (Vec::new(), Vec::new());
+    while at + SEGMENT_HEADER_LEN as u64 <= plen {
+        let k = index.count();
+        let mut sb = [0u8; SEGMENT_HEADER_LEN];
+        partial.read_exact_at(&mut sb, at)?;
+        if sb[..4] != SEGMENT_MAGIC {
+            break; // the index of a finished-but-not-renamed run, or a torn write: redo from here
+        }
+        let Ok(h) = SegmentHeader::parse(&sb, at, want.segment_size) else {
+            break;
+        };
+        let end = at + SEGMENT_HEADER_LEN as u64 + u64::from(h.enc_len);
+        if u64::from(h.ordinal) != k || end > plen {
+            break;
+        }
+        payload.resize(h.enc_len as usize, 0);
+        partial.read_exact_at(&mut payload, at + SEGMENT_HEADER_LEN as u64)?;
+        if format::payload_hash(&payload) != h.payload_hash {
+            break;
+        }
+        let raw_off = k * seg;
+        let expect_len = input_len.saturating_sub(raw_off).min(seg);
+        raw.resize(expect_len as usize, 0);
+        input.read_exact_at(&mut raw, raw_off)?;
+        if u64::from(h.raw_len) != expect_len || format::raw_hash(&raw) != h.raw_hash {
+            return Err(Error::ResumeMismatch(format!(
+                "segment {k} of the partial output does not match the input at byte {raw_off} (the input changed, or the partial output belongs to another file)"
+            )));
+        }
+        index.push(IndexEntry {
+            raw_offset: raw_off,
+            enc_offset: at,
+            raw_len: h.raw_len,
+            enc_len: h.enc_len,
+            raw_hash: h.raw_hash,
+        });
+        at = end;
+    }
+    Ok(Some(pipeline::ResumePoint { index, written: at }))
+}

@@ -24,18 +24,24 @@ mod file;
 pub mod format;
 mod options;
 mod pipeline;
+mod random;
 mod read;
+mod salvage;
 mod segment;
 mod stats;
 mod varint;
 mod write;
 
 pub use error::{CodecError, Error, Result};
-pub use file::{decode_file, encode_file, AtomicOutput, OutputFile};
+pub use file::{
+    decode_file, encode_file, encode_resumable, partial_path, AtomicOutput, OutputFile, Resumed,
+};
 pub use options::{
     optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE,
 };
 pub use pipeline::{decode, encode, Progress, Source};
+pub use random::Reader;
 pub use read::Decoder;
+pub use salvage::{salvage, LostRange, SalvageReport};
 pub use stats::{peak_rss, Stats};
 pub use write::Encoder;

@@ -184,6 +184,23 @@ pub fn encode(
     opts: &Options,
     progress: Option<Progress<'_>>,
 ) -> Result<Stats> {
+    encode_from(input, output, opts, progress, None)
+}
+
+/// Where an interrupted encode continues: the segments before `index.count()` are already in the
+/// output (which holds `written` bytes, header included) and have been verified.
+pub(crate) struct ResumePoint {
+    pub index: IndexBuilder,
+    pub written: u64,
+}
+
+pub(crate) fn encode_from(
+    input: Source<'_>,
+    output: &mut dyn Write,
+    opts: &Options,
+    progress: Option<Progress<'_>>,
+    resume: Option<ResumePoint>,
+) -> Result<Stats> {
     opts.validate()?;
     let start = Instant::now();
     let (file, mut reader, known_len) = match input {
@@ -195,18 +212,29 @@ pub fn encode(
     let window = opts.resolved_window();
     let level = opts.get_level();
     let mut stats = Stats::new(threads, seg as u32);
-    let header = FileHeader {
-        level,
-        segment_size: seg as u32,
+    let (mut index, mut written) = match resume {
+        Some(r) => (r.index, r.written),
+        None => {
+            output.write_all(
+                &FileHeader {
+                    level,
+                    segment_size: seg as u32,
+                }
+                .to_bytes(),
+            )?;
+            (IndexBuilder::new(true), format::FILE_HEADER_LEN as u64)
+        }
     };
-    output.write_all(&header.to_bytes())?;
-    let mut written = format::FILE_HEADER_LEN as u64;
+    if index.count() > 0 && file.is_none() {
+        return Err(Error::InvalidOption(
+            "only file input can be resumed".into(),
+        ));
+    }
     let in_pool = Pool::new(window, seg);
     let out_pool = Pool::new(window, codec::compressed_bound(seg) + SEGMENT_HEADER_LEN);
     let cancel = AtomicBool::new(false);
-    let mut index = IndexBuilder::new(true);
-    let mut ordinal: u64 = 0;
-    let mut raw_offset: u64 = 0;
+    let mut ordinal: u64 = index.count();
+    let mut raw_offset: u64 = index.raw_len();
     let mut ended = false;
 
     let produce = || -> Result<Option<EncJob>> {
@@ -388,27 +416,7 @@ pub fn decode(
                 let e = job.entry.expect("file jobs carry their index entry");
                 job.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
                 f.read_exact_at(&mut job.enc, e.enc_offset)?;
-                let ordinal = (e.raw_offset / seg as u64) as u32;
-                let hb: &[u8; SEGMENT_HEADER_LEN] =
-                    job.enc[..SEGMENT_HEADER_LEN].try_into().unwrap();
-                let h = SegmentHeader::parse(hb, e.enc_offset, seg as u32)?;
-                if h.ordinal != ordinal
-                    || h.raw_len != e.raw_len
-                    || h.enc_len != e.enc_len
-                    || h.raw_hash != e.raw_hash
-                {
-                    return Err(Error::CorruptSegment {
-                        segment: u64::from(ordinal),
-                        offset: e.enc_offset,
-                        what: "segment header disagrees with the index".into(),
-                    });
-                }
-                segment::decode(
-                    &h,
-                    &job.enc[SEGMENT_HEADER_LEN..],
-                    &mut job.out,
-                    e.enc_offset,
-                )?;
+                segment::decode_indexed(&e, seg as u32, &job.enc, &mut job.out)?;
                 in_pool.put(job.enc);
                 Ok(DecDone {
                     out: job.out,

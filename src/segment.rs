@@ -71,3 +71,30 @@ pub(crate) fn decode(
     }
     Ok(())
 }
+
+/// Decodes a segment located through the index: `enc` holds its 36-byte header and payload. The
+/// header must agree with the index entry before anything is decoded.
+pub(crate) fn decode_indexed(
+    e: &format::IndexEntry,
+    segment_size: u32,
+    enc: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let ordinal = e.raw_offset / u64::from(segment_size);
+    let hb: &[u8; SEGMENT_HEADER_LEN] = enc[..SEGMENT_HEADER_LEN]
+        .try_into()
+        .expect("caller reads the header");
+    let h = SegmentHeader::parse(hb, e.enc_offset, segment_size)?;
+    if u64::from(h.ordinal) != ordinal
+        || h.raw_len != e.raw_len
+        || h.enc_len != e.enc_len
+        || h.raw_hash != e.raw_hash
+    {
+        return Err(Error::CorruptSegment {
+            segment: ordinal,
+            offset: e.enc_offset,
+            what: "segment header disagrees with the index".into(),
+        });
+    }
+    decode(&h, &enc[SEGMENT_HEADER_LEN..], out, e.enc_offset)
+}

@@ -71,6 +71,9 @@ struct EncodeArgs {
     /// Remove the input after a successful encode.
     #[arg(long, conflicts_with = "keep")]
     rm: bool,
+    /// Continue an interrupted encode from OUTPUT.partial (verified against the input first).
+    #[arg(long)]
+    resume: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -97,6 +100,13 @@ struct DecodeArgs {
     /// Remove the input after a successful decode.
     #[arg(long, conflicts_with = "keep")]
     rm: bool,
+    /// Recover every intact segment of a damaged file and report the byte ranges lost.
+    #[arg(long, conflicts_with_all = ["range", "rm"])]
+    salvage: bool,
+    /// Decode only bytes START..END of the original (END exclusive; K/M/G suffixes allowed;
+    /// either end may be omitted).
+    #[arg(long, value_name = "START..END", value_parser = parse_range)]
+    range: Option<(Option<u64>, Option<u64>)>,
     #[command(flatten)]
     common: Common,
 }
@@ -123,10 +133,7 @@ struct InfoArgs {
     common: Common,
 }
 
-fn parse_segment_size(s: &str) -> Result<SegmentSize, String> {
-    if s.eq_ignore_ascii_case("auto") {
-        return Ok(SegmentSize::Auto);
-    }
+fn parse_size(s: &str) -> Result<u64, String> {
     let (num, mult) = match s.as_bytes().last().map(u8::to_ascii_uppercase) {
         Some(b'K') => (&s[..s.len() - 1], 1u64 << 10),
         Some(b'M') => (&s[..s.len() - 1], 1 << 20),
@@ -135,10 +142,38 @@ fn parse_segment_size(s: &str) -> Result<SegmentSize, String> {
     };
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a size (examples: 4M, 64K, 1048576, auto)"))?;
-    let bytes = n
-        .checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))?;
+        .map_err(|_| format!("`{s}` is not a size (examples: 4M, 64K, 1048576)"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+fn parse_range(s: &str) -> Result<(Option<u64>, Option<u64>), String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("`{s}` is not a range START..END"))?;
+    let a = if a.is_empty() {
+        None
+    } else {
+        Some(parse_size(a)?)
+    };
+    let b = if b.is_empty() {
+        None
+    } else {
+        Some(parse_size(b)?)
+    };
+    if let (Some(a), Some(b)) = (a, b) {
+        if a > b {
+            return Err(format!("range start {a} is after its end {b}"));
+        }
+    }
+    Ok((a, b))
+}
+
+fn parse_segment_size(s: &str) -> Result<SegmentSize, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(SegmentSize::Auto);
+    }
+    let bytes = parse_size(s)?;
     let (lo, hi) = (
         sigmalang::format::MIN_SEGMENT_SIZE,
         sigmalang::format::MAX_SEGMENT_SIZE,
@@ -206,6 +241,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => verify(a),
         Command::Info(a) => info(a),
     }
+}
+
+/// True when `p` does not exist or is a regular file (not a device or FIFO to write into directly).
+fn is_regular_or_absent(p: &Path) -> bool {
+    std::fs::metadata(p).map_or(true, |m| m.is_file())
 }
 
 fn is_stdin(p: &Option<PathBuf>) -> bool {
@@ -331,14 +371,42 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
         }
         Some(f)
     };
-    let sink = Sink::open(target, a.force, true, input_file.as_ref())?;
-    let stats = sink.write(|w| {
-        let r = match &input_file {
-            Some(f) => sigmalang::encode(Source::File(f), w, &opts, None),
-            None => sigmalang::encode(Source::Reader(&mut io::stdin()), w, &opts, None),
-        };
-        r.with_context(|| name.clone())
-    })?;
+    if a.resume && input_file.is_none() {
+        bail!("--resume needs an input file (a pipe cannot be read again)");
+    }
+    let stats = match (&input_file, &target) {
+        // A file into a file: through TARGET.partial, which --resume can continue after a crash.
+        (Some(f), Some(t)) if is_regular_or_absent(t) => {
+            if !a.resume {
+                *TEMP.lock().unwrap() = Some(sigmalang::partial_path(t));
+            }
+            let (stats, resumed) =
+                sigmalang::encode_resumable(f, t, &opts, a.resume, a.force, None)
+                    .with_context(|| name.clone())?;
+            *TEMP.lock().unwrap() = None;
+            if resumed.segments > 0 && !a.common.quiet {
+                eprintln!(
+                    "{name}: resumed after {} verified segments ({} of input)",
+                    resumed.segments,
+                    human(resumed.raw_bytes)
+                );
+            }
+            stats
+        }
+        _ => {
+            if a.resume {
+                bail!("--resume needs an output file");
+            }
+            let sink = Sink::open(target, a.force, true, input_file.as_ref())?;
+            sink.write(|w| {
+                let r = match &input_file {
+                    Some(f) => sigmalang::encode(Source::File(f), w, &opts, None),
+                    None => sigmalang::encode(Source::Reader(&mut io::stdin()), w, &opts, None),
+                };
+                r.with_context(|| name.clone())
+            })?
+        }
+    };
     if a.rm && !from_stdin {
         std::fs::remove_file(a.input.as_ref().unwrap())
             .with_context(|| format!("{name}: cannot remove input"))?;
@@ -373,7 +441,71 @@ fn decode(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         Some(File::open(&a.input).with_context(|| format!("{name}: cannot open"))?)
     };
+    if (a.salvage || a.range.is_some()) && input_file.is_none() {
+        bail!("--salvage and --range need an input file, not a pipe");
+    }
     let sink = Sink::open(target, a.force, false, input_file.as_ref())?;
+    if a.salvage {
+        let report = sink.write(|w| {
+            sigmalang::salvage(input_file.as_ref().unwrap(), w).with_context(|| name.clone())
+        })?;
+        for l in &report.lost {
+            match l.end {
+                Some(end) => eprintln!(
+                    "{name}: lost bytes {}..{} ({} bytes, segment {}), written as zeros",
+                    l.start,
+                    end,
+                    end - l.start,
+                    l.segments
+                ),
+                None => eprintln!(
+                    "{name}: lost bytes {}.. to the unknown end of the original (segment {})",
+                    l.start, l.segments
+                ),
+            }
+        }
+        if !a.common.quiet {
+            eprintln!(
+                "{name}: salvaged {} segments, {} written{}{}",
+                report.recovered_segments,
+                human(report.bytes_written),
+                if report.scanned {
+                    ", segments found by scanning (index unusable)"
+                } else {
+                    ""
+                },
+                if report.complete() {
+                    ", nothing lost"
+                } else {
+                    ""
+                }
+            );
+        }
+        return Ok(if report.complete() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if let Some((start, end)) = a.range {
+        let t = std::time::Instant::now();
+        let mut reader =
+            sigmalang::Reader::new(input_file.as_ref().unwrap()).with_context(|| name.clone())?;
+        let (start, end) = (start.unwrap_or(0), end.unwrap_or(reader.len()));
+        let n = sink.write(|w| {
+            reader
+                .copy_range(start, end, w)
+                .with_context(|| name.clone())
+        })?;
+        if !a.common.quiet {
+            eprintln!(
+                "{name}: bytes {start}..{end} ({}) decoded in {:.3} s",
+                human(n),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let stats = sink.write(|w| {
         let r = match &input_file {
             Some(f) => sigmalang::decode(Source::File(f), w, &opts, None),

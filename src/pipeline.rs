@@ -361,12 +361,15 @@ fn check_unchanged(f: &File, len: u64) -> Result<()> {
 struct DecJob {
     entry: Option<IndexEntry>,
     header: Option<(SegmentHeader, u64)>,
+    /// Encoded bytes consumed once this segment is done (for progress).
+    enc_end: u64,
     enc: Vec<u8>,
     out: Vec<u8>,
 }
 
 struct DecDone {
     out: Vec<u8>,
+    enc_end: u64,
     latency: Duration,
 }
 
@@ -407,6 +410,7 @@ pub fn decode(
                 Ok(Some(DecJob {
                     entry: Some(e),
                     header: None,
+                    enc_end: e.enc_offset + (SEGMENT_HEADER_LEN as u64) + u64::from(e.enc_len),
                     enc,
                     out,
                 }))
@@ -420,6 +424,7 @@ pub fn decode(
                 in_pool.put(job.enc);
                 Ok(DecDone {
                     out: job.out,
+                    enc_end: job.enc_end,
                     latency: t.elapsed(),
                 })
             };
@@ -427,10 +432,7 @@ pub fn decode(
             let consume = |d: DecDone| -> Result<()> {
                 output.write_all(&d.out)?;
                 raw_done += d.out.len() as u64;
-                enc_done = index
-                    .entries
-                    .get(stats.segments as usize + 1)
-                    .map_or(index.footer.index_offset, |e| e.enc_offset);
+                enc_done = d.enc_end;
                 stats.segments += 1;
                 stats.record_latency(d.latency);
                 out_pool.put(d.out);
@@ -465,6 +467,7 @@ pub fn decode(
                     Some(h) => Ok(Some(DecJob {
                         entry: None,
                         header: Some(h),
+                        enc_end: parser_ref.offset(),
                         enc,
                         out,
                     })),
@@ -478,6 +481,7 @@ pub fn decode(
                 in_pool.put(job.enc);
                 Ok(DecDone {
                     out: job.out,
+                    enc_end: job.enc_end,
                     latency: t.elapsed(),
                 })
             };
@@ -485,7 +489,7 @@ pub fn decode(
             let consume = |d: DecDone| -> Result<()> {
                 output.write_all(&d.out)?;
                 raw_done += d.out.len() as u64;
-                enc_done += d.out.len() as u64; // approximate: progress is reported in raw bytes
+                enc_done = d.enc_end;
                 stats.segments += 1;
                 stats.record_latency(d.latency);
                 out_pool.put(d.out);

@@ -37,7 +37,8 @@ impl Stats {
             segment_size,
             wall: Duration::ZERO,
             peak_rss: None,
-            latency_us: Histogram::new(3).expect("3 significant figures is valid"),
+            // 1 µs .. 1 hour at 3 significant figures; slower segments saturate at the top.
+            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
         }
     }
 

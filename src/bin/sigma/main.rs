@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
+mod bench;
+mod progress;
+
 /// ΣLANG: segment-parallel compression for multi-GB files, with constant memory.
 #[derive(Parser)]
 #[command(name = "sigma", version, about, propagate_version = true)]
@@ -28,6 +31,8 @@ enum Command {
     Verify(VerifyArgs),
     /// Show the header, segments, sizes and checksums of a .sigma file.
     Info(InfoArgs),
+    /// Measure encode/decode speed, scaling and memory at several thread counts on INPUT.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -38,6 +43,12 @@ struct Common {
     /// Print more detail.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Show progress even when stderr is not a terminal (one line per second).
+    #[arg(long, global = true)]
+    progress: bool,
+    /// Print the run's statistics as one JSON object on stderr at the end (instead of the summary).
+    #[arg(long, value_name = "FORMAT", value_parser = ["json"], global = true)]
+    stats: Option<String>,
 }
 
 #[derive(Args)]
@@ -133,7 +144,7 @@ struct InfoArgs {
     common: Common,
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let (num, mult) = match s.as_bytes().last().map(u8::to_ascii_uppercase) {
         Some(b'K') => (&s[..s.len() - 1], 1u64 << 10),
         Some(b'M') => (&s[..s.len() - 1], 1 << 20),
@@ -240,6 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Decode(a) => decode(a),
         Command::Verify(a) => verify(a),
         Command::Info(a) => info(a),
+        Command::Bench(a) => bench::run(a).map(|()| ExitCode::SUCCESS),
     }
 }
 
@@ -324,6 +336,34 @@ fn human(n: u64) -> String {
     }
 }
 
+/// The end-of-run report: one JSON object with `--stats json`, else one summary line unless `-q`.
+fn report(cmd: &str, name: &str, common: &Common, stats: &Stats, raw: u64, encoded: u64) {
+    if common.stats.is_some() {
+        eprintln!("{}", stats_json(cmd, name, stats, raw, encoded));
+    } else if !common.quiet {
+        summary(name, stats, raw, encoded);
+    }
+}
+
+/// `Stats` as the JSON object documented in README.md.
+pub(crate) fn stats_json(
+    cmd: &str,
+    name: &str,
+    s: &Stats,
+    raw: u64,
+    encoded: u64,
+) -> serde_json::Value {
+    let h = &s.latency_us;
+    serde_json::json!({
+        "command": cmd, "input": name, "bytes_in": s.bytes_in, "bytes_out": s.bytes_out,
+        "raw_bytes": raw, "encoded_bytes": encoded, "ratio": s.ratio(raw, encoded),
+        "wall_s": s.wall.as_secs_f64(), "mb_per_s": s.mb_per_s(raw), "peak_rss_bytes": s.peak_rss,
+        "segments": s.segments, "stored_segments": s.stored_segments, "threads": s.threads,
+        "segment_size": s.segment_size,
+        "segment_latency_us": { "p50": h.value_at_quantile(0.5), "p99": h.value_at_quantile(0.99), "max": h.max() },
+    })
+}
+
 fn summary(name: &str, stats: &Stats, raw: u64, encoded: u64) {
     eprintln!(
         "{name}: {} → {} ({:.3}× ratio), {:.1} MB/s, {:.2} s, {} segments, {} threads",
@@ -374,6 +414,12 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
     if a.resume && input_file.is_none() {
         bail!("--resume needs an input file (a pipe cannot be read again)");
     }
+    let total = match &input_file {
+        Some(f) => Some(f.metadata()?.len()),
+        None => None,
+    };
+    let bar = progress::Progress::new(&name, total, a.common.progress, a.common.quiet);
+    let tick = |read: u64, _written: u64| bar.update(read);
     let stats = match (&input_file, &target) {
         // A file into a file: through TARGET.partial, which --resume can continue after a crash.
         (Some(f), Some(t)) if is_regular_or_absent(t) => {
@@ -381,7 +427,7 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
                 *TEMP.lock().unwrap() = Some(sigmalang::partial_path(t));
             }
             let (stats, resumed) =
-                sigmalang::encode_resumable(f, t, &opts, a.resume, a.force, None)
+                sigmalang::encode_resumable(f, t, &opts, a.resume, a.force, Some(&tick))
                     .with_context(|| name.clone())?;
             *TEMP.lock().unwrap() = None;
             if resumed.segments > 0 && !a.common.quiet {
@@ -400,20 +446,28 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
             let sink = Sink::open(target, a.force, true, input_file.as_ref())?;
             sink.write(|w| {
                 let r = match &input_file {
-                    Some(f) => sigmalang::encode(Source::File(f), w, &opts, None),
-                    None => sigmalang::encode(Source::Reader(&mut io::stdin()), w, &opts, None),
+                    Some(f) => sigmalang::encode(Source::File(f), w, &opts, Some(&tick)),
+                    None => {
+                        sigmalang::encode(Source::Reader(&mut io::stdin()), w, &opts, Some(&tick))
+                    }
                 };
                 r.with_context(|| name.clone())
             })?
         }
     };
+    bar.finish();
     if a.rm && !from_stdin {
         std::fs::remove_file(a.input.as_ref().unwrap())
             .with_context(|| format!("{name}: cannot remove input"))?;
     }
-    if !a.common.quiet {
-        summary(&name, &stats, stats.bytes_in, stats.bytes_out);
-    }
+    report(
+        "encode",
+        &name,
+        &a.common,
+        &stats,
+        stats.bytes_in,
+        stats.bytes_out,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -506,19 +560,31 @@ fn decode(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let total = match &input_file {
+        Some(f) => Some(f.metadata()?.len()),
+        None => None,
+    };
+    let bar = progress::Progress::new(&name, total, a.common.progress, a.common.quiet);
+    let tick = |read: u64, _written: u64| bar.update(read);
     let stats = sink.write(|w| {
         let r = match &input_file {
-            Some(f) => sigmalang::decode(Source::File(f), w, &opts, None),
-            None => sigmalang::decode(Source::Reader(&mut io::stdin()), w, &opts, None),
+            Some(f) => sigmalang::decode(Source::File(f), w, &opts, Some(&tick)),
+            None => sigmalang::decode(Source::Reader(&mut io::stdin()), w, &opts, Some(&tick)),
         };
         r.with_context(|| name.clone())
     })?;
+    bar.finish();
     if a.rm && !from_stdin {
         std::fs::remove_file(&a.input).with_context(|| format!("{name}: cannot remove input"))?;
     }
-    if !a.common.quiet {
-        summary(&name, &stats, stats.bytes_out, stats.bytes_in);
-    }
+    report(
+        "decode",
+        &name,
+        &a.common,
+        &stats,
+        stats.bytes_out,
+        stats.bytes_in,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -530,20 +596,35 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         a.input.display().to_string()
     };
-    let r = if from_stdin {
-        sigmalang::decode(
+    let file = if from_stdin {
+        None
+    } else {
+        Some(File::open(&a.input).with_context(|| format!("{name}: cannot open"))?)
+    };
+    let total = match &file {
+        Some(f) => Some(f.metadata()?.len()),
+        None => None,
+    };
+    let bar = progress::Progress::new(&name, total, a.common.progress, a.common.quiet);
+    let tick = |read: u64, _written: u64| bar.update(read);
+    let r = match &file {
+        None => sigmalang::decode(
             Source::Reader(&mut io::stdin()),
             &mut io::sink(),
             &opts,
-            None,
-        )
-    } else {
-        let f = File::open(&a.input).with_context(|| format!("{name}: cannot open"))?;
-        sigmalang::decode(Source::File(&f), &mut io::sink(), &opts, None)
+            Some(&tick),
+        ),
+        Some(f) => sigmalang::decode(Source::File(f), &mut io::sink(), &opts, Some(&tick)),
     };
+    bar.finish();
     match r {
         Ok(stats) => {
-            if !a.common.quiet {
+            if a.common.stats.is_some() {
+                eprintln!(
+                    "{}",
+                    stats_json("verify", &name, &stats, stats.bytes_out, stats.bytes_in)
+                );
+            } else if !a.common.quiet {
                 eprintln!(
                     "{name}: OK ({} segments, {} → {}, {:.1} MB/s)",
                     stats.segments,

@@ -1,0 +1,287 @@
+//! `sigma bench`: what the parallel encoder buys on this machine. Encodes and decodes INPUT at each
+//! thread count, through the real file pipeline and in memory, next to a plain single-thread loop
+//! over the same segments (the pipeline-tax baseline), and prints MB/s, speed-up, parallel
+//! efficiency, ratio and peak RSS.
+
+use anyhow::Context;
+use clap::Args;
+use sigmalang::codec::{self, MatchFinder};
+use sigmalang::{Options, Source};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// File to benchmark with (the in-memory runs use its first 1 GiB).
+    input: PathBuf,
+    /// Thread counts, e.g. 1,2,4,8 (default: 1, powers of two, and all cores).
+    #[arg(short = 'T', long, value_delimiter = ',')]
+    threads: Vec<usize>,
+    /// Compression level.
+    #[arg(short, long, default_value_t = codec::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
+    level: u8,
+    /// Segment size (bytes, K/M suffix allowed).
+    #[arg(long, default_value = "4M", value_parser = crate::parse_size)]
+    segment_size: u64,
+    /// Runs per measurement; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Row {
+    mode: &'static str,
+    threads: usize,
+    enc_s: f64,
+    dec_s: f64,
+    raw: u64,
+    encoded: u64,
+    rss: Option<u64>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// Resets the kernel's peak-RSS mark (Linux: `5 > /proc/self/clear_refs`) so each run's peak is its
+/// own. Returns false where that is not possible.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn time<T>(repeat: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(f64, T)> {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        last = Some(f()?);
+        times.push(t.elapsed().as_secs_f64());
+    }
+    Ok((median(times), last.expect("ran at least once")))
+}
+
+pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    let cores = num_cpus::get();
+    let mut threads = a.threads.clone();
+    if threads.is_empty() {
+        let mut t = 1;
+        while t < cores {
+            threads.push(t);
+            t *= 2;
+        }
+        threads.push(cores);
+    }
+    if threads.contains(&0) {
+        anyhow::bail!("thread counts must be at least 1");
+    }
+    let seg = u32::try_from(a.segment_size).context("segment size too large")?;
+    let base = Options::new().level(a.level).segment_size(seg);
+    base.validate()?;
+    let name = a.input.display().to_string();
+    let input = File::open(&a.input).with_context(|| format!("{name}: cannot open"))?;
+    let len = input.metadata()?.len();
+    let tmp = tempfile::NamedTempFile::new_in(std::env::temp_dir()).context("temporary file")?;
+    let can_reset = reset_peak();
+    let mut rows = Vec::new();
+
+    // The real file pipeline first, before the in-memory copy exists, so its peak RSS is its own.
+    for &t in &threads {
+        let opts = base.clone().threads(t);
+        reset_peak();
+        let (enc_s, enc_stats) = time(a.repeat, || {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(tmp.path())?);
+            let s = sigmalang::encode(Source::File(&input), &mut w, &opts, None)?;
+            w.flush()?;
+            Ok(s)
+        })?;
+        let enc_file = File::open(tmp.path())?;
+        let (dec_s, _) = time(a.repeat, || {
+            Ok(sigmalang::decode(
+                Source::File(&enc_file),
+                &mut std::io::sink(),
+                &opts,
+                None,
+            )?)
+        })?;
+        let rss = if can_reset {
+            sigmalang::peak_rss()
+        } else {
+            None
+        };
+        rows.push(Row {
+            mode: "file",
+            threads: t,
+            enc_s,
+            dec_s,
+            raw: len,
+            encoded: enc_stats.bytes_out,
+            rss,
+        });
+    }
+
+    let mut data = Vec::new();
+    input.take(1 << 30).read_to_end(&mut data)?;
+    let raw = data.len() as u64;
+    // Plain loop: the codec over the same segments on this thread, no pipeline, no checksums.
+    let mut mf = MatchFinder::new(a.level);
+    let mut out = Vec::new();
+    let mut encoded: Vec<(usize, Vec<u8>)> = Vec::new();
+    let (loop_enc, _) = time(a.repeat, || {
+        encoded.clear();
+        for chunk in data.chunks(seg as usize) {
+            out.clear();
+            let ok = codec::compress(chunk, &mut mf, &mut out);
+            encoded.push((chunk.len(), if ok { out.clone() } else { Vec::new() }));
+        }
+        Ok(())
+    })?;
+    let loop_bytes: u64 = encoded
+        .iter()
+        .map(|(n, e)| if e.is_empty() { *n } else { e.len() } as u64)
+        .sum();
+    let mut dec = Vec::new();
+    let (loop_dec, _) = time(a.repeat, || {
+        for (n, e) in &encoded {
+            if !e.is_empty() {
+                codec::decompress(e, &mut dec, *n)?;
+            }
+        }
+        Ok(())
+    })?;
+    rows.push(Row {
+        mode: "loop",
+        threads: 1,
+        enc_s: loop_enc,
+        dec_s: loop_dec,
+        raw,
+        encoded: loop_bytes,
+        rss: None,
+    });
+    for &t in &threads {
+        let opts = base.clone().threads(t);
+        let mut enc = Vec::with_capacity(data.len() / 2);
+        let (enc_s, _) = time(a.repeat, || {
+            enc.clear();
+            Ok(sigmalang::encode(
+                Source::Reader(&mut &data[..]),
+                &mut enc,
+                &opts,
+                None,
+            )?)
+        })?;
+        let (dec_s, _) = time(a.repeat, || {
+            Ok(sigmalang::decode(
+                Source::Reader(&mut &enc[..]),
+                &mut std::io::sink(),
+                &opts,
+                None,
+            )?)
+        })?;
+        rows.push(Row {
+            mode: "memory",
+            threads: t,
+            enc_s,
+            dec_s,
+            raw,
+            encoded: enc.len() as u64,
+            rss: None,
+        });
+    }
+    print(&a, &name, cores, seg, &rows)
+}
+
+fn mbs(bytes: u64, s: f64) -> f64 {
+    if s > 0.0 {
+        bytes as f64 / 1e6 / s
+    } else {
+        0.0
+    }
+}
+
+fn print(a: &BenchArgs, name: &str, cores: usize, seg: u32, rows: &[Row]) -> anyhow::Result<()> {
+    let base_of = |mode: &str| {
+        rows.iter()
+            .find(|r| r.mode == mode && r.threads == 1)
+            .or_else(|| rows.iter().find(|r| r.mode == mode))
+    };
+    // Speed-up against the same mode's single-thread run; efficiency = speed-up / thread ratio.
+    let figures: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let b = base_of(r.mode).expect("a row's own mode exists");
+            let scale = r.threads as f64 / b.threads as f64;
+            let (es, ds) = (b.enc_s / r.enc_s, b.dec_s / r.dec_s);
+            (
+                r,
+                mbs(r.raw, r.enc_s),
+                es,
+                es / scale,
+                mbs(r.raw, r.dec_s),
+                ds,
+                ds / scale,
+            )
+        })
+        .collect();
+    let tax = match (
+        rows.iter().find(|r| r.mode == "loop"),
+        rows.iter().find(|r| r.mode == "memory" && r.threads == 1),
+    ) {
+        (Some(l), Some(m)) => Some(l.enc_s / m.enc_s),
+        _ => None,
+    };
+    if a.json {
+        let results: Vec<_> = figures
+            .iter()
+            .map(|(r, e, es, ee, d, ds, de)| {
+                serde_json::json!({
+                    "mode": r.mode, "threads": r.threads, "encode_mb_s": e, "encode_speedup": es,
+                    "encode_efficiency": ee, "decode_mb_s": d, "decode_speedup": ds, "decode_efficiency": de,
+                    "raw_bytes": r.raw, "encoded_bytes": r.encoded,
+                    "ratio": r.raw as f64 / r.encoded.max(1) as f64, "peak_rss_bytes": r.rss,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "input": name, "level": a.level, "segment_size": seg, "cores": cores, "repeat": a.repeat,
+            "pipeline_t1_vs_loop": tax, "results": results,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "sigma bench: {name}, level {}, segment size {seg}, {cores} cores, median of {} runs",
+        a.level, a.repeat
+    );
+    println!("| mode   | threads | encode MB/s | speed-up | efficiency | decode MB/s | speed-up | efficiency | ratio | peak RSS |");
+    println!("|--------|--------:|------------:|---------:|-----------:|------------:|---------:|-----------:|------:|---------:|");
+    for (r, e, es, ee, d, ds, de) in &figures {
+        let rss = r.rss.map_or("-".to_string(), |b| {
+            format!("{:.1} MiB", b as f64 / (1 << 20) as f64)
+        });
+        println!(
+            "| {:<6} | {:>7} | {e:>11.1} | {es:>7.2}× | {:>9.0}% | {d:>11.1} | {ds:>7.2}× | {:>9.0}% | {:>5.3} | {rss:>8} |",
+            r.mode,
+            r.threads,
+            ee * 100.0,
+            de * 100.0,
+            r.raw as f64 / r.encoded.max(1) as f64
+        );
+    }
+    println!("file: the real pipeline from and to files; memory: the pipeline over an in-memory copy (first 1 GiB);");
+    println!(
+        "loop: the codec alone over the same segments on one thread (no pipeline, no checksums)."
+    );
+    if let Some(t) = tax {
+        println!(
+            "pipeline at -T1 runs at {:.1}% of the plain loop's encode speed",
+            t * 100.0
+        );
+    }
+    Ok(())
+}

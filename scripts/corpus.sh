@@ -6,9 +6,10 @@
 # Four files, each made of real data (nothing synthetic), each capped to a size in MB:
 #
 #   src.tar    text and source: /usr/include, /usr/share/perl*, the Python stdlib sources under
-#              /usr/lib/python3*, and Rust text if present (crate sources in ~/.cargo/registry/src,
-#              the toolchain's lib/rustlib/src and share/doc). Files with a NUL byte in their first
-#              8 KiB are left out.                                       cap: $CORPUS_SRC_MB
+#              /usr/lib/python3*, and the Rust toolchain's text if present (lib/rustlib/src from
+#              the rust-src component, share/doc: sources, HTML, Markdown, JS of the docs of
+#              `rustc --print sysroot`). Files with a NUL byte in their first 8 KiB are left out.
+#                                                                        cap: $CORPUS_SRC_MB
 #   bin.tar    ELF executables and shared libraries from /usr/bin and /usr/lib/x86_64-linux-gnu.
 #                                                                        cap: $CORPUS_BIN_MB
 #   logs.txt   real log-like text, concatenated: text files of /var/log (gzip-compressed ones
@@ -56,7 +57,6 @@ import glob, gzip, io, os, stat, sys, tarfile
 
 out_dir = sys.argv[1]
 MIB = 1 << 20
-HOME = os.path.expanduser("~")
 SYSROOT = os.environ.get("RUST_SYSROOT", "")
 
 
@@ -117,23 +117,25 @@ def dedupe(files):
     return out
 
 
-def sample(files, budget):
-    """Systematic sample of a sorted file list, about `budget` bytes, spread over the list."""
-    total = sum(s for _, s in files)
+def sample(files, budget, cost):
+    """Systematic sample of a sorted file list, about `budget` bytes of `cost`, spread over it."""
+    total = sum(cost(s) for _, s in files)
     if total <= budget:
         return list(files)
     picked, taken, seen = [], 0, 0
     for p, s in files:
-        seen += s
+        seen += cost(s)
         if taken < budget * seen / total:
             picked.append((p, s))
-            taken += s
+            taken += cost(s)
     return picked
 
 
-def allot(groups, cap):
-    """Splits cap between groups evenly; a group smaller than its share passes the rest on."""
-    sizes = {name: sum(s for _, s in files) for name, files in groups}
+def allot(groups, cap, cost=lambda s: s):
+    """Splits cap between groups evenly (a group smaller than its share passes the rest on) and
+    samples each group; then appends every file not picked, group by group, as a reserve that
+    fills what rounding left over. Returns one ordered list of (path, size)."""
+    sizes = {name: sum(cost(s) for _, s in files) for name, files in groups}
     shares, left, open_ = {}, cap, [name for name, _ in groups if sizes[name] > 0]
     while open_:
         even = left / len(open_)
@@ -146,39 +148,48 @@ def allot(groups, cap):
             shares[n] = sizes[n]
             left -= sizes[n]
             open_.remove(n)
-    return [(name, sample(files, shares.get(name, 0))) for name, files in groups]
+    picked, reserve = [], []
+    for name, files in groups:
+        chosen = sample(files, shares.get(name, 0), cost)
+        ids = {p for p, _ in chosen}
+        picked += chosen
+        reserve += [(p, s) for p, s in files if p not in ids]
+    return picked + reserve
 
 
 def make_tar(path, groups, cap):
     per_file = max(cap // 16, 64 << 10)
+    cost = lambda s: min(s, per_file) + 512
     tmp = path + ".tmp"
     written, members = 0, 0
     with open(tmp, "wb") as raw:
         with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
-            # A member costs at least its header block, plus a second one for a long name.
-            for _, files in allot(groups, cap):
-                for p, size in files:
-                    name = p.lstrip("/")
-                    nlen = len(name.encode())
-                    overhead = 512 + (0 if nlen < 100 else 512 + (nlen + 512) // 512 * 512)
-                    room = cap - 1024 - written - overhead  # 1024: the end-of-archive blocks
-                    n = min(size, per_file, room - room % 512)
-                    if n < 512:
-                        break
-                    try:
-                        with open(p, "rb") as f:
-                            data = f.read(n)
-                    except OSError:
-                        continue
-                    ti = tarfile.TarInfo(name)
-                    ti.size = len(data)
-                    ti.mtime = 0
-                    ti.uid = ti.gid = 0
-                    ti.uname = ti.gname = "root"
-                    ti.mode = os.lstat(p).st_mode & 0o755
-                    tar.addfile(ti, io.BytesIO(data))
-                    written += overhead + (len(data) + 511) // 512 * 512
-                    members += 1
+            for p, size in allot(groups, cap, cost):
+                # A member costs its header block, plus GNU long-name blocks for names >= 100 bytes.
+                name = p.lstrip("/")
+                nlen = len(name.encode())
+                overhead = 512 + (0 if nlen < 100 else 512 + (nlen + 512) // 512 * 512)
+                room = cap - 1024 - written - overhead  # 1024: the end-of-archive blocks
+                if room < 512:
+                    if room < -2048:
+                        continue  # a long name does not fit: a shorter one may
+                    break
+                n = min(size, per_file, room - room % 512)
+                try:
+                    with open(p, "rb") as f:
+                        data = f.read(n)
+                    mode = os.lstat(p).st_mode & 0o755
+                except OSError:
+                    continue
+                ti = tarfile.TarInfo(name)
+                ti.size = len(data)
+                ti.mtime = 0
+                ti.uid = ti.gid = 0
+                ti.uname = ti.gname = "root"
+                ti.mode = mode
+                tar.addfile(ti, io.BytesIO(data))
+                written += overhead + (len(data) + 511) // 512 * 512
+                members += 1
     os.replace(tmp, path)
     return members
 
@@ -200,20 +211,19 @@ def make_logs(path, groups, cap):
     per_file = max(cap // 16, 64 << 10)
     tmp, written, members = path + ".tmp", 0, 0
     with open(tmp, "wb") as out:
-        # Sizes on disk are compressed sizes for .gz: allot a budget of 4x the cap of candidates,
-        # then append in order until the cap is reached.
-        for _, files in allot(groups, 4 * cap):
-            for p, _ in files:
-                if written >= cap:
-                    break
-                data = read_text(p, min(per_file, cap - written))
-                if not data:
-                    continue
-                if not data.endswith(b"\n") and written + len(data) < cap:
-                    data += b"\n"
-                out.write(data)
-                written += len(data)
-                members += 1
+        # Sizes on disk are compressed sizes for .gz (about 1/4 of the text): sample for 4x the
+        # cap in disk bytes, then append in order until the cap is reached.
+        for p, _ in allot(groups, cap // 4, lambda s: min(s, per_file)):
+            if written >= cap:
+                break
+            data = read_text(p, min(per_file, cap - written))
+            if not data:
+                continue
+            if not data.endswith(b"\n") and written + len(data) < cap:
+                data += b"\n"
+            out.write(data)
+            written += len(data)
+            members += 1
     os.replace(tmp, path)
     return members
 
@@ -228,7 +238,8 @@ for d in sorted(glob.glob("/usr/lib/python3*")):
 perl = []
 for d in sorted(glob.glob("/usr/share/perl*")):
     perl += text_files(d, (".pm", ".pl", ".pod", ".t", ".pmc", ".ph"))
-rust = text_files(os.path.join(HOME, ".cargo/registry/src"), TEXT_EXT)
+# Not ~/.cargo/registry/src: it changes whenever cargo unpacks a crate, the corpus would drift.
+rust = []
 if SYSROOT:
     rust += text_files(os.path.join(SYSROOT, "lib/rustlib/src"), TEXT_EXT)
     rust += text_files(os.path.join(SYSROOT, "share/doc"), TEXT_EXT)

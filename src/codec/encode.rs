@@ -37,13 +37,13 @@ fn params(level: u8) -> Params {
     match level {
         0 | 1 => p(14, 0, 0, 0, 5),
         2 => p(16, 0, 0, 0, 6),
-        3 => p(16, 4, 16, 0, 8),
-        4 => p(16, 8, 16, 1, 9),
-        5 => p(17, 16, 17, 1, 10),
-        6 => p(17, 32, 17, 1, 12),
-        7 => p(18, 64, 18, 1, 14),
-        8 => p(18, 128, 18, 2, 16),
-        _ => p(18, 256, 18, 2, 20),
+        3 => p(16, 4, 17, 0, 8),
+        4 => p(17, 8, 17, 1, 9),
+        5 => p(17, 16, 18, 1, 10),
+        6 => p(18, 32, 18, 1, 12),
+        7 => p(18, 64, 19, 1, 14),
+        8 => p(18, 128, 20, 2, 16),
+        _ => p(18, 256, 20, 2, 20),
     }
 }
 
@@ -294,6 +294,9 @@ pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
         return false;
     }
     mf.reset();
+    if mf.params.depth == 0 {
+        return compress_fast(input, mf, out, base);
+    }
     let p = mf.params;
     let mut e = Emitter { out };
     let mut reps = INITIAL_OFFSETS;
@@ -339,6 +342,67 @@ pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
 }
 
 /// Links position `i` into the hash chain, once (positions must arrive in increasing order).
+/// Levels 1–2: one probe of the repeat offset and one of the hash table per position, with skip
+/// acceleration over incompressible stretches and backward extension of every match found.
+fn compress_fast(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>, base: usize) -> bool {
+    let n = input.len();
+    let limit = n - 8;
+    let log = mf.params.hash_log;
+    let accel = mf.params.accel;
+    let head = &mut mf.head[..];
+    let mut e = Emitter { out };
+    let mut reps = INITIAL_OFFSETS;
+    let mut anchor = 0usize;
+    let mut i = 1usize;
+    'outer: while i < limit {
+        // Search: advance until a 4-byte match is found at the repeat offset or in the table.
+        let mut misses = 0usize;
+        let (mut start, mut src) = loop {
+            let cur = read_u32(input, i);
+            let r = reps[0];
+            if r <= i && read_u32(input, i - r) == cur {
+                break (i, i - r);
+            }
+            let h = hash(cur, log);
+            let c = head[h] as usize;
+            head[h] = i as u32;
+            if c < i && read_u32(input, c) == cur {
+                break (i, c);
+            }
+            i += 1 + (misses >> accel);
+            misses += 1;
+            if i >= limit {
+                break 'outer;
+            }
+        };
+        // Extend backwards over the pending literals, then forwards.
+        while start > anchor && src > 0 && input[start - 1] == input[src - 1] {
+            start -= 1;
+            src -= 1;
+        }
+        let len = (i - start) + 4 + common(input, i - (start - src) + 4, i + 4, n);
+        let m = classify(len, start - src, &reps);
+        if m.gain() <= 0 {
+            i += 1;
+            continue;
+        }
+        e.literals(&input[anchor..start]);
+        e.copy(m, input, start, &mut reps);
+        if e.out.len() - base >= n {
+            return false;
+        }
+        i = start + len;
+        anchor = i;
+        if i < limit {
+            // Remember a position inside the match for the data that follows.
+            let j = i - 2;
+            head[hash(read_u32(input, j), log)] = j as u32;
+        }
+    }
+    e.literals(&input[anchor..]);
+    e.out.len() - base < n
+}
+
 #[inline(always)]
 fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
     if i < mf.next {
@@ -429,7 +493,7 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
     let mut depth = p.depth;
     while cand != EMPTY && depth > 0 {
         let c = cand as usize;
-        if c >= i || i - c > mask {
+        if c >= i {
             break;
         }
         // Only a candidate that beats the current best at its last byte can be longer.
@@ -447,6 +511,11 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
                     }
                 }
             }
+        }
+        // The chain slot of a position older than the window may have been reused: the head
+        // candidate is checked at any distance, but the chain is followed only inside the window.
+        if i - c > mask {
+            break;
         }
         let next = mf.chain[c & mask];
         if next >= cand {

@@ -27,7 +27,6 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where the input of a run comes from.
@@ -56,19 +55,35 @@ impl Pool {
         }
         Pool { tx, rx }
     }
-    /// A buffer, or `None` once `cancel` is set (the consumer failed and will not return buffers).
-    fn get(&self, cancel: &AtomicBool) -> Option<Vec<u8>> {
-        loop {
-            if cancel.load(Ordering::Relaxed) {
-                return None;
-            }
-            if let Ok(b) = self.rx.recv_timeout(Duration::from_millis(20)) {
-                return Some(b);
-            }
+    /// A buffer, or `None` once `cancel` fires (the consumer failed and will not return buffers).
+    fn get(&self, cancel: &Cancel) -> Option<Vec<u8>> {
+        crossbeam_channel::select! {
+            recv(self.rx) -> b => b.ok(),
+            recv(cancel.rx) -> _ => None,
         }
     }
     fn put(&self, b: Vec<u8>) {
         let _ = self.tx.try_send(b);
+    }
+}
+
+/// Tells a producer blocked on a pool to give up: firing drops the sender, which wakes every
+/// `select!` waiting on the receiver.
+struct Cancel {
+    tx: std::sync::Mutex<Option<Sender<()>>>,
+    rx: Receiver<()>,
+}
+
+impl Cancel {
+    fn new() -> Cancel {
+        let (tx, rx) = bounded(0);
+        Cancel {
+            tx: std::sync::Mutex::new(Some(tx)),
+            rx,
+        }
+    }
+    fn fire(&self) {
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 }
 
@@ -78,7 +93,7 @@ impl Pool {
 fn run_ordered<I, T>(
     threads: usize,
     window: usize,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
     produce: impl FnMut() -> Result<Option<I>> + Send,
     work: impl Fn(I) -> Result<T> + Sync,
     mut consume: impl FnMut(T) -> Result<()>,
@@ -122,7 +137,7 @@ where
             }
         }
         if result.is_err() {
-            cancel.store(true, Ordering::Relaxed);
+            cancel.fire();
         }
         drop(slot_rx);
         let produced = producer
@@ -232,7 +247,7 @@ pub(crate) fn encode_from(
     }
     let in_pool = Pool::new(window, seg);
     let out_pool = Pool::new(window, codec::compressed_bound(seg) + SEGMENT_HEADER_LEN);
-    let cancel = AtomicBool::new(false);
+    let cancel = Cancel::new();
     let mut ordinal: u64 = index.count();
     let mut raw_offset: u64 = index.raw_len();
     let mut ended = false;
@@ -386,7 +401,7 @@ pub fn decode(
     let start = Instant::now();
     let threads = opts.resolved_threads();
     let window = opts.resolved_window();
-    let cancel = AtomicBool::new(false);
+    let cancel = Cancel::new();
     let mut raw_done = 0u64;
     match input {
         Source::File(f) => {

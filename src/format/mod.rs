@@ -467,41 +467,58 @@ impl Index {
                 footer.index_offset, footer.segments
             ));
         }
-        let index_len = index_len.unwrap() as usize;
-        let mut ib = vec![0u8; index_len];
-        read_at(&mut ib, footer.index_offset)?;
         let ibad = |what: String| {
             Err(Error::CorruptTrailer {
                 offset: footer.index_offset,
                 what,
             })
         };
-        if ib[0..4] != INDEX_MAGIC || le64(&ib, 4) != footer.segments {
+        let mut head = [0u8; 12];
+        read_at(&mut head, footer.index_offset)?;
+        if head[0..4] != INDEX_MAGIC || le64(&head, 4) != footer.segments {
             return ibad("index marker or count does not match the footer".into());
         }
+        // Entries are read in bounded chunks and checked as they arrive: a footer claiming a huge
+        // index (a sparse or forged file) fails at its first bad entry, never allocating the claim.
+        const CHUNK: u64 = 2048;
         let mut rebuilt = IndexBuilder::new(true);
         let mut raw_off = 0u64;
         let mut enc_off = FILE_HEADER_LEN as u64;
-        for k in 0..footer.segments as usize {
-            let e = IndexEntry::parse(&ib[12 + k * INDEX_ENTRY_LEN..]);
-            let last = k as u64 + 1 == footer.segments;
-            let want_raw = if last { footer.raw_len - raw_off } else { seg };
-            if e.raw_offset != raw_off
-                || e.enc_offset != enc_off
-                || u64::from(e.raw_len) != want_raw
-                || e.enc_len > e.raw_len
-            {
-                return ibad(format!("entry {k} is inconsistent with the segment layout"));
+        let mut chunk = Vec::new();
+        let mut k = 0u64;
+        while k < footer.segments {
+            let n = CHUNK.min(footer.segments - k);
+            chunk.resize(n as usize * INDEX_ENTRY_LEN, 0);
+            read_at(
+                &mut chunk,
+                footer.index_offset + 12 + k * INDEX_ENTRY_LEN as u64,
+            )?;
+            for raw in chunk.chunks_exact(INDEX_ENTRY_LEN) {
+                let e = IndexEntry::parse(raw);
+                let last = k + 1 == footer.segments;
+                let want_raw = if last { footer.raw_len - raw_off } else { seg };
+                if e.raw_offset != raw_off
+                    || e.enc_offset != enc_off
+                    || u64::from(e.raw_len) != want_raw
+                    || e.enc_len > e.raw_len
+                {
+                    return ibad(format!("entry {k} is inconsistent with the segment layout"));
+                }
+                raw_off += u64::from(e.raw_len);
+                enc_off += SEGMENT_HEADER_LEN as u64 + u64::from(e.enc_len);
+                if enc_off > footer.index_offset {
+                    return ibad(format!("entry {k} runs past the start of the index"));
+                }
+                rebuilt.push(e);
+                k += 1;
             }
-            raw_off += u64::from(e.raw_len);
-            enc_off += SEGMENT_HEADER_LEN as u64 + u64::from(e.enc_len);
-            rebuilt.push(e);
         }
         if enc_off != footer.index_offset {
             return ibad("segments do not end where the index starts".into());
         }
-        let check_at = index_len - 4;
-        if rebuilt.index_check() != le32(&ib, check_at) {
+        let mut check = [0u8; 4];
+        read_at(&mut check, foot_at - 4)?;
+        if rebuilt.index_check() != u32::from_le_bytes(check) {
             return ibad("index check value mismatch".into());
         }
         if rebuilt.footer(footer.index_offset) != footer {

@@ -114,8 +114,15 @@ impl<R: Read> StreamParser<R> {
         if self.last_short {
             return bad("segment follows a short (final) segment".into());
         }
-        payload.resize(h.enc_len as usize, 0);
-        self.fill(payload, "a segment payload")?;
+        // Grow the buffer as bytes arrive: a header claiming a large payload costs memory only
+        // for the bytes actually delivered (plus one chunk).
+        payload.clear();
+        let want = h.enc_len as usize;
+        while payload.len() < want {
+            let old = payload.len();
+            payload.resize(old + (want - old).min(1 << 20), 0);
+            self.fill(&mut payload[old..], "a segment payload")?;
+        }
         self.last_short = h.raw_len < fh.segment_size;
         self.expected.push(IndexEntry {
             raw_offset: self.expected.raw_len(),

@@ -1,0 +1,119 @@
+//! Replays every saved fuzz input under `fuzz/regressions/<target>/` through the same check its
+//! fuzz target runs (`fuzz/src/lib.rs`, included here as a module), so a crash found once stays
+//! fixed. Passes with no saved inputs; see `fuzz/README.md` for how inputs get there.
+
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz;
+
+use std::fs;
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+type Check = fn(&[u8]);
+
+const TARGETS: [(&str, Check); 3] = [
+    ("container", fuzz::check_container),
+    ("glyph", fuzz::check_glyph),
+    ("trailer", fuzz::check_trailer),
+];
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Not inputs: dot files (`.gitkeep`) and notes.
+fn is_input(name: &str) -> bool {
+    !name.starts_with('.') && !name.ends_with(".md")
+}
+
+#[test]
+fn replay_saved_fuzz_inputs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut failures = Vec::new();
+    let mut replayed = 0;
+    if let Ok(dirs) = fs::read_dir(&root) {
+        for d in dirs {
+            let d = d.unwrap();
+            let name = d.file_name().to_string_lossy().into_owned();
+            if !is_input(&name) {
+                continue;
+            }
+            assert!(
+                TARGETS.iter().any(|(t, _)| *t == name),
+                "fuzz/regressions/{name}: not a fuzz target ({:?})",
+                TARGETS.map(|t| t.0)
+            );
+        }
+    }
+    for (target, check) in TARGETS {
+        let Ok(entries) = fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for path in files {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !path.is_file() || !is_input(&name) {
+                continue;
+            }
+            let data = fs::read(&path).unwrap();
+            replayed += 1;
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| check(&data))) {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failures.push(format!("{target}/{name}: {msg}\n  input: {}", hex(&data)));
+            }
+        }
+    }
+    eprintln!("replayed {replayed} saved fuzz inputs");
+    assert!(
+        failures.is_empty(),
+        "{} saved fuzz inputs fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The targets' seed inputs pass their checks, and the streams the `container` target splices
+/// decode exactly when left whole: the checks themselves have no false alarms on valid data.
+#[test]
+fn seeds_pass_their_checks() {
+    for (target, check) in TARGETS {
+        let seeds = fuzz::seeds(target);
+        assert!(!seeds.is_empty(), "{target}: no seeds");
+        for s in seeds {
+            check(&s);
+        }
+    }
+    for s in fuzz::container_streams() {
+        let mut out = Vec::new();
+        sigmalang::Decoder::new(&s.encoded[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert!(out == s.data);
+    }
+}
+
+/// The reference glyph decoder agrees with the specification's test vector (docs/FORMAT.md).
+#[test]
+fn reference_decoder_reads_the_format_test_vector() {
+    let payload = [
+        &[0x17][..],
+        "ΣLANG test vector: abc".as_bytes(),
+        &[0xe8, b'a', b'b', b'c', 0x03, b',', b' ', b'z', 0x8c, 0x07],
+        b", glyph",
+        &[0x4e, 0x05, 0x00, 0x03, b's', b'!', b'\n'],
+    ]
+    .concat();
+    let want = "ΣLANG test vector: abcabcabcabcabc, zzzzzzzzzzzzzzzz, glyph glyph glyph glyphs!\n";
+    assert_eq!(payload.len(), 48);
+    let got = fuzz::reference_decompress(&payload, want.len()).expect("valid");
+    assert_eq!(got, want.as_bytes());
+    let mut out = Vec::new();
+    sigmalang::codec::decompress(&payload, &mut out, want.len()).unwrap();
+    assert_eq!(out, want.as_bytes());
+}

@@ -140,20 +140,40 @@ impl Options {
         Ok(())
     }
 
-    /// Estimated peak heap memory of an encode with these options for an input of `len` bytes:
-    /// window × (input buffer + output buffer) + threads × match tables + fixed overhead.
-    pub fn encode_memory_estimate(&self, len: Option<u64>) -> u64 {
-        let seg = u64::from(self.resolved_segment_size(len));
-        let window = self.resolved_window() as u64;
-        let threads = self.resolved_threads() as u64;
-        let out = codec::compressed_bound(seg as usize) as u64 + SEGMENT_HEADER_LEN as u64;
-        window * (seg + out) + threads * MatchFinder::table_bytes(self.level) as u64 + BASE_OVERHEAD
+    /// Buffers per pool and bytes per raw buffer for a run over `len` bytes (`None`: unknown) at
+    /// segment size `seg`: never more buffers than segments, never buffers larger than the input.
+    pub(crate) fn pool_shape(&self, seg: u32, len: Option<u64>) -> (usize, usize) {
+        let window = self.resolved_window();
+        match len {
+            Some(l) => {
+                let segments = l.div_ceil(u64::from(seg)).max(1);
+                (
+                    window.min(segments as usize),
+                    (u64::from(seg).min(l)) as usize,
+                )
+            }
+            None => (window, seg as usize),
+        }
     }
 
-    /// Estimated peak heap memory of a decode with these options for a stream with `segment_size`.
-    pub fn decode_memory_estimate(&self, segment_size: u32) -> u64 {
-        let seg = u64::from(segment_size);
-        self.resolved_window() as u64 * (2 * seg + SEGMENT_HEADER_LEN as u64) + BASE_OVERHEAD
+    /// Estimated peak heap memory of an encode with these options for an input of `len` bytes:
+    /// buffers × (input buffer + output buffer) + working threads × match tables + fixed overhead,
+    /// where buffers = min(window, segments).
+    pub fn encode_memory_estimate(&self, len: Option<u64>) -> u64 {
+        let seg = self.resolved_segment_size(len);
+        let (buffers, raw) = self.pool_shape(seg, len);
+        let threads = self.resolved_threads().min(buffers) as u64;
+        let out = codec::compressed_bound(raw) as u64 + SEGMENT_HEADER_LEN as u64;
+        buffers as u64 * (raw as u64 + out)
+            + threads * MatchFinder::table_bytes(self.level) as u64
+            + BASE_OVERHEAD
+    }
+
+    /// Estimated peak heap memory of a decode with these options of a stream with `segment_size`
+    /// and `raw_len` bytes of original data (`None`: unknown, as for a pipe).
+    pub fn decode_memory_estimate(&self, segment_size: u32, raw_len: Option<u64>) -> u64 {
+        let (buffers, raw) = self.pool_shape(segment_size, raw_len);
+        buffers as u64 * (2 * raw as u64 + SEGMENT_HEADER_LEN as u64) + BASE_OVERHEAD
     }
 }
 

@@ -47,11 +47,15 @@ struct Pool {
 }
 
 impl Pool {
+    /// `n` buffers of `capacity` bytes. Their pages are touched up front, so the run's memory is
+    /// the same fixed amount whatever the data (how much of a buffer a segment uses depends on how
+    /// well it compresses) — flat and equal to the estimate, instead of creeping up with the input.
     fn new(n: usize, capacity: usize) -> Pool {
         let (tx, rx) = bounded(n);
         for _ in 0..n {
-            tx.send(Vec::with_capacity(capacity))
-                .expect("pool has room");
+            let mut b = vec![0x5a_u8; capacity];
+            b.clear();
+            tx.send(b).expect("pool has room");
         }
         Pool { tx, rx }
     }
@@ -227,6 +231,7 @@ pub(crate) fn encode_from(
     let window = opts.resolved_window();
     let level = opts.get_level();
     let mut stats = Stats::new(threads, seg as u32);
+    stats.memory_estimate = opts.encode_memory_estimate(known_len);
     let (mut index, mut written) = match resume {
         Some(r) => (r.index, r.written),
         None => {
@@ -245,8 +250,12 @@ pub(crate) fn encode_from(
             "only file input can be resumed".into(),
         ));
     }
-    let in_pool = Pool::new(window, seg);
-    let out_pool = Pool::new(window, codec::compressed_bound(seg) + SEGMENT_HEADER_LEN);
+    let (buffers, raw_cap) = opts.pool_shape(seg as u32, known_len);
+    let in_pool = Pool::new(buffers, raw_cap);
+    let out_pool = Pool::new(
+        buffers,
+        codec::compressed_bound(raw_cap) + SEGMENT_HEADER_LEN,
+    );
     let cancel = Cancel::new();
     let mut ordinal: u64 = index.count();
     let mut raw_offset: u64 = index.raw_len();
@@ -409,8 +418,11 @@ pub fn decode(
             let index = Index::read_at(&|b, at| f.read_exact_at(b, at), len)?;
             let seg = index.header.segment_size as usize;
             let mut stats = Stats::new(threads, index.header.segment_size);
-            let in_pool = Pool::new(window, seg + SEGMENT_HEADER_LEN);
-            let out_pool = Pool::new(window, seg);
+            stats.memory_estimate =
+                opts.decode_memory_estimate(index.header.segment_size, Some(index.footer.raw_len));
+            let (buffers, raw_cap) = opts.pool_shape(seg as u32, Some(index.footer.raw_len));
+            let in_pool = Pool::new(buffers, raw_cap + SEGMENT_HEADER_LEN);
+            let out_pool = Pool::new(buffers, raw_cap);
             let mut entries = index.entries.iter();
             let produce = || -> Result<Option<DecJob>> {
                 let Some(&e) = entries.next() else {
@@ -468,6 +480,7 @@ pub fn decode(
             let fh = parser.header()?;
             let seg = fh.segment_size as usize;
             let mut stats = Stats::new(threads, fh.segment_size);
+            stats.memory_estimate = opts.decode_memory_estimate(fh.segment_size, None);
             let in_pool = Pool::new(window, seg);
             let out_pool = Pool::new(window, seg);
             let parser_ref = &mut parser;

@@ -22,6 +22,9 @@ pub struct Stats {
     pub wall: Duration,
     /// Peak resident set size of the process at the end of the run, when the OS tells it.
     pub peak_rss: Option<u64>,
+    /// The library's estimate of peak heap memory for these options
+    /// ([`crate::Options::encode_memory_estimate`] / [`crate::Options::decode_memory_estimate`]).
+    pub memory_estimate: u64,
     /// Per-segment codec latency in microseconds (encode or decode of one segment on a worker).
     pub latency_us: Histogram<u64>,
 }
@@ -37,6 +40,7 @@ impl Stats {
             segment_size,
             wall: Duration::ZERO,
             peak_rss: None,
+            memory_estimate: 0,
             // 1 µs .. 1 hour at 3 significant figures; slower segments saturate at the top.
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
         }

@@ -358,6 +358,7 @@ pub(crate) fn stats_json(
         "command": cmd, "input": name, "bytes_in": s.bytes_in, "bytes_out": s.bytes_out,
         "raw_bytes": raw, "encoded_bytes": encoded, "ratio": s.ratio(raw, encoded),
         "wall_s": s.wall.as_secs_f64(), "mb_per_s": s.mb_per_s(raw), "peak_rss_bytes": s.peak_rss,
+        "memory_estimate_bytes": s.memory_estimate,
         "segments": s.segments, "stored_segments": s.stored_segments, "threads": s.threads,
         "segment_size": s.segment_size,
         "segment_latency_us": { "p50": h.value_at_quantile(0.5), "p99": h.value_at_quantile(0.99), "max": h.max() },

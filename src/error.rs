@@ -32,6 +32,9 @@ pub enum CodecError {
     /// The glyphs decoded to fewer bytes than the segment header declares.
     #[error("glyph stream produced {got} bytes, segment header declares {expected}")]
     ShortOutput { expected: usize, got: usize },
+    /// The literal section (entropy stage) is malformed.
+    #[error("malformed literal section at payload byte {at}: {what}")]
+    BadLiterals { at: usize, what: &'static str },
     /// A reserved bit pattern was used.
     #[error("reserved glyph tag {tag:#04x} at payload byte {at}")]
     ReservedTag { at: usize, tag: u8 },

@@ -234,7 +234,13 @@ pub fn encode_resumable(
         keep: resume,
         armed: true,
     };
-    file.set_permissions(input.metadata()?.permissions())?;
+    // Owner-writable while it is being written (a read-only input must not make its partial output
+    // impossible to resume); the input's mode is applied just before the rename.
+    let mode = input.metadata()?.permissions();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(mode.mode() | 0o600))?;
+    }
     let point = if resume {
         verify_partial(&file, input, opts)?
     } else {
@@ -253,6 +259,7 @@ pub fn encode_resumable(
         w.flush()?;
         stats
     };
+    file.set_permissions(mode)?;
     file.sync_all()?;
     if overwrite {
         std::fs::rename(&partial, target)?;
@@ -309,7 +316,7 @@ fn verify_partial(
         if sb[..4] != SEGMENT_MAGIC {
             break; // the index of a finished-but-not-renamed run, or a torn write: redo from here
         }
-        let Ok(h) = SegmentHeader::parse(&sb, at, want.segment_size) else {
+        let Ok(h) = SegmentHeader::parse(&sb, at, want.segment_size, Some(k)) else {
             break;
         };
         let end = at + SEGMENT_HEADER_LEN as u64 + u64::from(h.enc_len);

@@ -44,25 +44,48 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 struct Pool {
     tx: Sender<Vec<u8>>,
     rx: Receiver<Vec<u8>>,
+    /// Buffers not handed out yet (the channel is FIFO, so the first `fresh` gets return them).
+    fresh: std::sync::atomic::AtomicUsize,
+    touch: bool,
 }
 
 impl Pool {
-    /// `n` buffers of `capacity` bytes. Their pages are touched up front, so the run's memory is
-    /// the same fixed amount whatever the data (how much of a buffer a segment uses depends on how
-    /// well it compresses) — flat and equal to the estimate, instead of creeping up with the input.
-    fn new(n: usize, capacity: usize) -> Pool {
+    /// `n` buffers of `capacity` bytes. With `touch`, a buffer's pages are written once when it is
+    /// first handed out, so a run's memory is the same fixed amount whatever the data (how much of
+    /// a buffer a segment uses depends on how well it compresses): flat and equal to the estimate,
+    /// not creeping up with the input, while a small input touches only the buffers it uses.
+    fn new(n: usize, capacity: usize, touch: bool) -> Pool {
         let (tx, rx) = bounded(n);
         for _ in 0..n {
-            let mut b = vec![0x5a_u8; capacity];
-            b.clear();
-            tx.send(b).expect("pool has room");
+            tx.send(Vec::with_capacity(capacity))
+                .expect("pool has room");
         }
-        Pool { tx, rx }
+        Pool {
+            tx,
+            rx,
+            fresh: std::sync::atomic::AtomicUsize::new(n),
+            touch,
+        }
     }
+
+    fn first_use(&self, mut b: Vec<u8>) -> Vec<u8> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.touch
+            && self
+                .fresh
+                .fetch_update(Relaxed, Relaxed, |f| f.checked_sub(1))
+                .is_ok()
+        {
+            b.resize(b.capacity(), 0x5a);
+            b.clear();
+        }
+        b
+    }
+
     /// A buffer, or `None` once `cancel` fires (the consumer failed and will not return buffers).
     fn get(&self, cancel: &Cancel) -> Option<Vec<u8>> {
         crossbeam_channel::select! {
-            recv(self.rx) -> b => b.ok(),
+            recv(self.rx) -> b => b.ok().map(|b| self.first_use(b)),
             recv(cancel.rx) -> _ => None,
         }
     }
@@ -251,10 +274,13 @@ pub(crate) fn encode_from(
         ));
     }
     let (buffers, raw_cap) = opts.pool_shape(seg as u32, known_len);
-    let in_pool = Pool::new(buffers, raw_cap);
+    // Pre-touch only when the input length is known (a file): stream buffers grow with the data.
+    let touch = known_len.is_some();
+    let in_pool = Pool::new(buffers, raw_cap, touch);
     let out_pool = Pool::new(
         buffers,
         codec::compressed_bound(raw_cap) + SEGMENT_HEADER_LEN,
+        touch,
     );
     let cancel = Cancel::new();
     let mut ordinal: u64 = index.count();
@@ -285,8 +311,19 @@ pub(crate) fn encode_from(
         };
         let len = match reader.as_mut() {
             Some(r) => {
-                raw.resize(seg, 0);
-                let n = read_full(&mut **r, &mut raw)?;
+                // Read in chunks, growing the buffer only as data arrives (a 23-byte input with a
+                // 256 MiB segment size does not write 256 MiB).
+                raw.clear();
+                let mut n = 0;
+                while n < seg {
+                    let step = (seg - n).min(1 << 20);
+                    raw.resize(n + step, 0);
+                    let got = read_full(&mut **r, &mut raw[n..])?;
+                    n += got;
+                    if got < step {
+                        break;
+                    }
+                }
                 raw.truncate(n);
                 if n == 0 {
                     ended = true;
@@ -421,8 +458,9 @@ pub fn decode(
             stats.memory_estimate =
                 opts.decode_memory_estimate(index.header.segment_size, Some(index.footer.raw_len));
             let (buffers, raw_cap) = opts.pool_shape(seg as u32, Some(index.footer.raw_len));
-            let in_pool = Pool::new(buffers, raw_cap + SEGMENT_HEADER_LEN);
-            let out_pool = Pool::new(buffers, raw_cap);
+            // Sizes here come from a validated index.
+            let in_pool = Pool::new(buffers, raw_cap + SEGMENT_HEADER_LEN, true);
+            let out_pool = Pool::new(buffers, raw_cap, true);
             let mut entries = index.entries.iter();
             let produce = || -> Result<Option<DecJob>> {
                 let Some(&e) = entries.next() else {
@@ -481,8 +519,9 @@ pub fn decode(
             let seg = fh.segment_size as usize;
             let mut stats = Stats::new(threads, fh.segment_size);
             stats.memory_estimate = opts.decode_memory_estimate(fh.segment_size, None);
-            let in_pool = Pool::new(window, seg);
-            let out_pool = Pool::new(window, seg);
+            // A stream's sizes are claims until verified: grow buffers only as data arrives.
+            let in_pool = Pool::new(window, 0, false);
+            let out_pool = Pool::new(window, 0, false);
             let parser_ref = &mut parser;
             let produce = || -> Result<Option<DecJob>> {
                 let Some(mut enc) = in_pool.get(&cancel) else {

@@ -44,18 +44,24 @@ impl<R: Read> Decoder<R> {
 
 impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // After an error nothing more is returned: not the rest of a segment, not anything after.
+        if self.failed {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the stream failed to decode earlier",
+            ));
+        }
         if buf.is_empty() {
             return Ok(0);
         }
-        while self.pos == self.out.len() {
-            if self.failed {
-                return Err(io::Error::other("decoder already failed"));
-            }
+        while self.pos >= self.out.len() {
             match self.refill() {
                 Ok(true) => {}
                 Ok(false) => return Ok(0),
                 Err(e) => {
                     self.failed = true;
+                    self.out.clear();
+                    self.pos = 0;
                     return Err(e.into());
                 }
             }

@@ -265,7 +265,7 @@ fn scan(data: &[u8], seg_limit: u32) -> BTreeMap<u64, (SegmentHeader, u64)> {
             continue;
         }
         let hb: &[u8; SEGMENT_HEADER_LEN] = data[at..at + SEGMENT_HEADER_LEN].try_into().unwrap();
-        let Ok(h) = SegmentHeader::parse(hb, at as u64, seg_limit) else {
+        let Ok(h) = SegmentHeader::parse(hb, at as u64, seg_limit, None) else {
             pos = at + 1;
             continue;
         };

@@ -84,7 +84,7 @@ pub(crate) fn decode_indexed(
     let hb: &[u8; SEGMENT_HEADER_LEN] = enc[..SEGMENT_HEADER_LEN]
         .try_into()
         .expect("caller reads the header");
-    let h = SegmentHeader::parse(hb, e.enc_offset, segment_size)?;
+    let h = SegmentHeader::parse(hb, e.enc_offset, segment_size, Some(ordinal))?;
     if u64::from(h.ordinal) != ordinal
         || h.raw_len != e.raw_len
         || h.enc_len != e.enc_len

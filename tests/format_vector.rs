@@ -4,15 +4,26 @@
 use sigmalang::{Decoder, Encoder, Options};
 use std::io::{Read, Write};
 
-const TEXT: &str = "ΣLANG test vector: abcabcabcabcabc, zzzzzzzzzzzzzzzz, glyph glyph glyph glyphs!\n";
+const TEXT: &str =
+    "ΣLANG test vector: abcabcabcabcabc, zzzzzzzzzzzzzzzz, glyph glyph glyph glyphs!\n";
 
 fn vector_from_spec() -> Vec<u8> {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
-    let start = spec.find("<!-- test-vector-begin -->").expect("begin marker");
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
+    let start = spec
+        .find("<!-- test-vector-begin -->")
+        .expect("begin marker");
     let end = spec.find("<!-- test-vector-end -->").expect("end marker");
-    let hex: String = spec[start..end].lines().filter(|l| !l.starts_with("<!--") && !l.starts_with("```")).collect::<Vec<_>>().join("");
+    let hex: String = spec[start..end]
+        .lines()
+        .filter(|l| !l.starts_with("<!--") && !l.starts_with("```"))
+        .collect::<Vec<_>>()
+        .join("");
     let hex: String = hex.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]

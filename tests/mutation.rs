@@ -149,7 +149,7 @@ fn originals_decode_exactly() {
     // The corpus covers a STORED segment and coded ones.
     let stored = &corpus()[12].2;
     let h: &[u8; 36] = stored[16..52].try_into().unwrap();
-    assert!(SegmentHeader::parse(h, 16, 4096).unwrap().stored());
+    assert!(SegmentHeader::parse(h, 16, 4096, None).unwrap().stored());
 }
 
 /// 5000 mutated streams (1–3 mutations each, half of them with check values recomputed so that

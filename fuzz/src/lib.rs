@@ -679,7 +679,7 @@ pub fn check_trailer(input: &[u8]) {
         };
         let hb: &[u8; SEGMENT_HEADER_LEN] = b.try_into().unwrap();
         for &s in &seg_size {
-            if let Ok(h) = SegmentHeader::parse(hb, start as u64, s) {
+            if let Ok(h) = SegmentHeader::parse(hb, start as u64, s, None) {
                 assert_eq!(&h.to_bytes(), hb, "SegmentHeader does not serialize back");
                 assert!(h.raw_len >= 1 && h.raw_len <= s);
                 assert!(if h.stored() {

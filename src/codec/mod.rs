@@ -13,6 +13,7 @@
 
 mod decode;
 mod encode;
+pub(crate) mod huffman;
 
 pub use decode::decompress;
 pub use encode::{compress, compressed_bound, MatchFinder};
@@ -62,7 +63,7 @@ pub fn glyph_kinds(stream: &[u8]) -> Result<[u64; 4], crate::error::CodecError> 
     use crate::varint::{get, Varint};
     let mut counts = [0u64; 4];
     let mut ip = 0;
-    let var = |ip: &mut usize| match get(&stream[*ip..]) {
+    let var = |ip: &mut usize| match get(stream.get(*ip..).unwrap_or(&[])) {
         Varint::Done(v, n) => {
             *ip += n;
             Ok(v)

@@ -149,16 +149,19 @@ impl SegmentHeader {
     }
 
     /// Parses a segment header found at encoded byte `offset`, checking it against the limits of a
-    /// stream with `segment_size`. The magic must already have been checked by the caller.
+    /// stream with `segment_size`. `expected` is the ordinal the caller expects there (known from
+    /// the position in a stream or from the index): errors name it rather than the ordinal field,
+    /// which may itself be the damaged bytes.
     pub fn parse(
         b: &[u8; SEGMENT_HEADER_LEN],
         offset: u64,
         segment_size: u32,
+        expected: Option<u64>,
     ) -> Result<SegmentHeader> {
         let ordinal = le32(b, 4);
         let bad = |what: String| {
             Err(Error::CorruptSegment {
-                segment: u64::from(ordinal),
+                segment: expected.unwrap_or(u64::from(ordinal)),
                 offset,
                 what,
             })
@@ -386,6 +389,30 @@ impl IndexBuilder {
     }
 }
 
+/// End offset of a valid footer that ends before `len` and sits where its own index says it should
+/// (data was appended after a complete stream), searching the last 64 KiB.
+fn find_footer_end(
+    read_at: &dyn Fn(&mut [u8], u64) -> std::io::Result<()>,
+    len: u64,
+) -> Option<u64> {
+    let span = len.min(64 << 10);
+    let mut tail = vec![0u8; span as usize];
+    read_at(&mut tail, len - span).ok()?;
+    let base = len - span;
+    (0..tail.len().saturating_sub(FOOTER_LEN))
+        .rev()
+        .find_map(|p| {
+            let fb: &[u8; FOOTER_LEN] = tail[p..p + FOOTER_LEN].try_into().ok()?;
+            let f = Footer::parse(fb, 0).ok()?;
+            let index_len = f
+                .segments
+                .checked_mul(INDEX_ENTRY_LEN as u64)?
+                .checked_add(INDEX_FIXED_LEN as u64)?;
+            (f.index_offset.checked_add(index_len)? == base + p as u64)
+                .then_some(base + (p + FOOTER_LEN) as u64)
+        })
+}
+
 /// A validated index and footer, read from the end of a seekable stream.
 #[derive(Clone, Debug)]
 pub struct Index {
@@ -432,7 +459,11 @@ impl Index {
         let mut fb = [0u8; FOOTER_LEN];
         read_at(&mut fb, foot_at)?;
         if fb[0..4] != FOOTER_MAGIC {
-            // A stream cut anywhere (even at a segment boundary) lacks the footer at its end.
+            // Either the stream was cut (the footer is missing) or bytes were appended after it: a
+            // valid footer shortly before the end tells the two apart.
+            if let Some(end) = find_footer_end(read_at, encoded_len) {
+                return Err(Error::TrailingData { offset: end });
+            }
             return Err(Error::Truncated {
                 offset: encoded_len,
                 what: "the footer (no footer at end of file)",
@@ -459,9 +490,12 @@ impl Index {
                 .checked_mul(INDEX_ENTRY_LEN as u64)
                 .unwrap_or(u64::MAX),
         );
-        if footer.index_offset < FILE_HEADER_LEN as u64
-            || index_len.and_then(|l| footer.index_offset.checked_add(l)) != Some(foot_at)
-        {
+        let misplaced = footer.index_offset < FILE_HEADER_LEN as u64
+            || index_len.and_then(|l| footer.index_offset.checked_add(l)) != Some(foot_at);
+        if misplaced {
+            if let Some(end) = find_footer_end(read_at, encoded_len) {
+                return Err(Error::TrailingData { offset: end });
+            }
             return bad(format!(
                 "index offset {} does not fit {} segments before the footer",
                 footer.index_offset, footer.segments

@@ -97,7 +97,7 @@ impl<R: Read> StreamParser<R> {
             });
         }
         self.fill(&mut b[4..], "a segment header")?;
-        let h = SegmentHeader::parse(&b, at, fh.segment_size)?;
+        let h = SegmentHeader::parse(&b, at, fh.segment_size, Some(ordinal))?;
         let bad = |what: String| {
             Err(Error::CorruptSegment {
                 segment: ordinal,

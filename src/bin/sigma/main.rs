@@ -255,6 +255,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Refuses an output that is the input itself (same device and inode, e.g. `-o a a`): writing it
+/// would destroy the input, and `--rm` would then delete the only copy.
+fn refuse_same_file(input: Option<&Path>, output: Option<&Path>) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if let (Some(i), Some(o)) = (input, output) {
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(i), std::fs::metadata(o)) {
+            if a.dev() == b.dev() && a.ino() == b.ino() {
+                bail!("{}: the output is the input file itself", o.display());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// True when `p` does not exist or is a regular file (not a device or FIFO to write into directly).
 fn is_regular_or_absent(p: &Path) -> bool {
     std::fs::metadata(p).map_or(true, |m| m.is_file())
@@ -415,6 +429,10 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
     if a.resume && input_file.is_none() {
         bail!("--resume needs an input file (a pipe cannot be read again)");
     }
+    refuse_same_file(
+        a.input.as_deref().filter(|_| !from_stdin),
+        target.as_deref(),
+    )?;
     let total = match &input_file {
         Some(f) => Some(f.metadata()?.len()),
         None => None,
@@ -496,6 +514,10 @@ fn decode(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         Some(File::open(&a.input).with_context(|| format!("{name}: cannot open"))?)
     };
+    refuse_same_file(
+        Some(&a.input).filter(|_| !from_stdin).map(PathBuf::as_path),
+        target.as_deref(),
+    )?;
     if (a.salvage || a.range.is_some()) && input_file.is_none() {
         bail!("--salvage and --range need an input file, not a pipe");
     }

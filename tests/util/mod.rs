@@ -1,0 +1,574 @@
+//! Shared helpers for the integration tests: deterministic data generators, readers that misbehave
+//! in controlled ways, helpers over the container layout, and [`Sigma`], a temporary directory in
+//! which the real `sigma` binary is run (in the spirit of ripgrep's `tests/util.rs`).
+//!
+//! Every test file includes this module with `mod util;` and uses only part of it.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{self, Command, Stdio};
+
+use sigmalang::{Options, Source};
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic data
+// ---------------------------------------------------------------------------------------------
+
+/// A tiny xorshift64* generator: deterministic, dependency-free test data.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        // Mix the seed so that small seeds do not give similar streams; never zero.
+        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xd1b5_4a32_d192_ed03;
+        if s == 0 {
+            s = 1;
+        }
+        Rng(s)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform-ish in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn byte(&mut self) -> u8 {
+        (self.next_u64() >> 56) as u8
+    }
+
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+/// `len` incompressible bytes.
+pub fn random(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    Rng::new(seed).fill(&mut v);
+    v
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "segment",
+    "glyph",
+    "stream",
+    "of",
+    "and",
+    "a",
+    "to",
+    "in",
+    "is",
+    "encoded",
+    "file",
+    "header",
+    "footer",
+    "index",
+    "parallel",
+    "window",
+    "thread",
+    "compression",
+    "ΣLANG",
+    "data",
+    "byte",
+    "offset",
+    "checksum",
+    "reference",
+    "delta",
+    "composite",
+    "primitive",
+    "level",
+    "with",
+];
+
+/// Text-like data: words from a small vocabulary, punctuation, newlines and whole repeated lines,
+/// so it compresses well at every level.
+pub fn text(len: usize, seed: u64) -> Vec<u8> {
+    let mut r = Rng::new(seed);
+    let mut out = Vec::with_capacity(len + 64);
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    while out.len() < len {
+        if !lines.is_empty() && r.below(5) == 0 {
+            // Repeat an earlier line verbatim.
+            let (s, e) = lines[r.below(lines.len())];
+            out.extend_from_within(s..e);
+            continue;
+        }
+        let start = out.len();
+        let words = 3 + r.below(12);
+        for w in 0..words {
+            if w > 0 {
+                out.push(b' ');
+            }
+            out.extend_from_slice(WORDS[r.below(WORDS.len())].as_bytes());
+            if r.below(10) == 0 {
+                out.push(b',');
+            }
+        }
+        out.extend_from_slice(b".\n");
+        lines.push((start, out.len()));
+    }
+    out.truncate(len);
+    out
+}
+
+/// Binary-like data: fixed-size little-endian records with counters, small integers, a few random
+/// fields and zero padding (partly compressible, like tables or executables).
+pub fn binary(len: usize, seed: u64) -> Vec<u8> {
+    let mut r = Rng::new(seed);
+    let mut out = Vec::with_capacity(len + 32);
+    let mut counter = r.next_u64() as u32;
+    while out.len() < len {
+        counter = counter.wrapping_add(1 + r.below(3) as u32);
+        out.extend_from_slice(&counter.to_le_bytes());
+        out.extend_from_slice(&(r.below(300) as u16).to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        if r.below(4) == 0 {
+            out.extend_from_slice(&r.next_u64().to_le_bytes());
+        } else {
+            out.extend_from_slice(&[0xff; 8]);
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+/// Runs of repeated bytes and short repeated patterns of random lengths.
+pub fn runs(len: usize, seed: u64) -> Vec<u8> {
+    let mut r = Rng::new(seed);
+    let mut out = Vec::with_capacity(len + 300);
+    while out.len() < len {
+        let n = 1 + r.below(200);
+        let period = 1 + r.below(4);
+        let pattern: Vec<u8> = (0..period).map(|_| r.byte()).collect();
+        for i in 0..n {
+            out.push(pattern[i % period]);
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+/// A mix of every kind above, switching kind every `chunk` bytes (so with `chunk` equal to the
+/// segment size some segments are coded and the random ones are stored).
+pub fn mixed(len: usize, chunk: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    let mut k = 0u64;
+    while out.len() < len {
+        let n = chunk.min(len - out.len());
+        let s = seed.wrapping_add(k * 7919);
+        let part = match k % 4 {
+            0 => text(n, s),
+            1 => random(n, s),
+            2 => binary(n, s),
+            _ => runs(n, s),
+        };
+        out.extend_from_slice(&part);
+        k += 1;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers
+// ---------------------------------------------------------------------------------------------
+
+/// Returns at most `max` bytes per `read` call (and fewer now and then).
+pub struct SplitReader<R> {
+    inner: R,
+    max: usize,
+    calls: usize,
+}
+
+impl<R: Read> SplitReader<R> {
+    pub fn new(inner: R, max: usize) -> SplitReader<R> {
+        assert!(max > 0);
+        SplitReader {
+            inner,
+            max,
+            calls: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for SplitReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        // Every fifth call is one byte shorter (when that still reads something).
+        let mut n = self.max.min(buf.len());
+        if self.calls % 5 == 0 && n > 1 {
+            n -= 1;
+        }
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+/// Fails with `io::ErrorKind::Interrupted` on every `every`-th call, otherwise reads at most `max`.
+pub struct InterruptingReader<R> {
+    inner: R,
+    every: usize,
+    max: usize,
+    calls: usize,
+    pub interruptions: usize,
+}
+
+impl<R: Read> InterruptingReader<R> {
+    pub fn new(inner: R, every: usize, max: usize) -> InterruptingReader<R> {
+        InterruptingReader {
+            inner,
+            every,
+            max,
+            calls: 0,
+            interruptions: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for InterruptingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % self.every == 0 {
+            self.interruptions += 1;
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "test interruption",
+            ));
+        }
+        let n = self.max.min(buf.len());
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Library shortcuts
+// ---------------------------------------------------------------------------------------------
+
+/// Options used by most tests: `threads` workers, `level`, fixed `seg` size.
+pub fn opts(threads: usize, level: u8, seg: u32) -> Options {
+    Options::new()
+        .threads(threads)
+        .level(level)
+        .segment_size(seg)
+}
+
+/// Encodes `data` from memory (`Source::Reader`).
+pub fn encode_bytes(data: &[u8], o: &Options) -> Vec<u8> {
+    let mut out = Vec::new();
+    sigmalang::encode(Source::Reader(&mut &data[..]), &mut out, o, None).expect("encode");
+    out
+}
+
+/// Decodes `enc` from memory (`Source::Reader`).
+pub fn decode_bytes(enc: &[u8], o: &Options) -> sigmalang::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    sigmalang::decode(Source::Reader(&mut &enc[..]), &mut out, o, None)?;
+    Ok(out)
+}
+
+/// Reads all of a `Decoder` over `r`; a failure must be an `InvalidData` (or `Interrupted`/
+/// `InvalidInput`) `io::Error` wrapping a `sigmalang::Error`, which is returned.
+pub fn decoder_read_all<R: Read>(r: R) -> Result<Vec<u8>, sigmalang::Error> {
+    let mut out = Vec::new();
+    match sigmalang::Decoder::new(r).read_to_end(&mut out) {
+        Ok(_) => Ok(out),
+        Err(e) => Err(unwrap_io(e)),
+    }
+}
+
+/// The `sigmalang::Error` inside an `io::Error` returned by `Decoder`/`Encoder`; an `io::Error`
+/// that does not wrap one is returned as `Error::Io`.
+pub fn unwrap_io(e: io::Error) -> sigmalang::Error {
+    if e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<sigmalang::Error>().is_some())
+    {
+        let kind = e.kind();
+        let inner = e
+            .into_inner()
+            .unwrap()
+            .downcast::<sigmalang::Error>()
+            .unwrap();
+        if inner.is_corrupt_input() {
+            assert_eq!(
+                kind,
+                io::ErrorKind::InvalidData,
+                "corrupt input must be InvalidData"
+            );
+        }
+        *inner
+    } else {
+        sigmalang::Error::Io(e)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Container layout (see src/format/mod.rs)
+// ---------------------------------------------------------------------------------------------
+
+pub const FILE_HEADER_LEN: usize = 16;
+pub const SEGMENT_HEADER_LEN: usize = 36;
+pub const INDEX_ENTRY_LEN: usize = 32;
+pub const INDEX_FIXED_LEN: usize = 16;
+pub const FOOTER_LEN: usize = 40;
+
+/// Where things are in a well-formed encoded stream.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// (offset of the segment header, payload length, raw length, stored) per segment.
+    pub segments: Vec<SegInfo>,
+    pub index_offset: usize,
+    pub footer_offset: usize,
+    pub len: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SegInfo {
+    pub offset: usize,
+    pub enc_len: usize,
+    pub raw_len: usize,
+    pub stored: bool,
+}
+
+impl SegInfo {
+    /// One past the segment's last byte.
+    pub fn end(&self) -> usize {
+        self.offset + SEGMENT_HEADER_LEN + self.enc_len
+    }
+    pub fn payload(&self) -> std::ops::Range<usize> {
+        self.offset + SEGMENT_HEADER_LEN..self.end()
+    }
+}
+
+pub fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+pub fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+/// Walks the segment headers of a valid stream and checks the overall layout arithmetic.
+pub fn layout(enc: &[u8]) -> Layout {
+    assert!(enc.len() >= FILE_HEADER_LEN + INDEX_FIXED_LEN + FOOTER_LEN);
+    let footer_offset = enc.len() - FOOTER_LEN;
+    let count = le64(enc, footer_offset + 4) as usize;
+    let index_offset = le64(enc, footer_offset + 20) as usize;
+    let mut segments = Vec::with_capacity(count);
+    let mut at = FILE_HEADER_LEN;
+    for k in 0..count {
+        assert_eq!(
+            &enc[at..at + 4],
+            &[0xce, 0xa3, b'S', b'G'],
+            "segment {k} marker"
+        );
+        assert_eq!(le32(enc, at + 4) as usize, k, "segment {k} ordinal");
+        let s = SegInfo {
+            offset: at,
+            stored: enc[at + 8] & 1 != 0,
+            raw_len: le32(enc, at + 12) as usize,
+            enc_len: le32(enc, at + 16) as usize,
+        };
+        at = s.end();
+        segments.push(s);
+    }
+    assert_eq!(at, index_offset, "segments end where the index starts");
+    assert_eq!(
+        index_offset + INDEX_FIXED_LEN + count * INDEX_ENTRY_LEN,
+        footer_offset,
+        "index size"
+    );
+    Layout {
+        segments,
+        index_offset,
+        footer_offset,
+        len: enc.len(),
+    }
+}
+
+/// Recomputes the xxh32 check value of a segment header at `at` after it was edited.
+pub fn fix_segment_header_check(enc: &mut [u8], at: usize) {
+    let c = xxhash_rust::xxh32::xxh32(&enc[at..at + 32], 0);
+    enc[at + 32..at + 36].copy_from_slice(&c.to_le_bytes());
+}
+
+/// Recomputes the file header check value after the header was edited.
+pub fn fix_file_header_check(enc: &mut [u8]) {
+    let c = xxhash_rust::xxh32::xxh32(&enc[..12], 0);
+    enc[12..16].copy_from_slice(&c.to_le_bytes());
+}
+
+/// Recomputes the footer check value after the footer was edited.
+pub fn fix_footer_check(enc: &mut [u8]) {
+    let at = enc.len() - FOOTER_LEN;
+    let c = xxhash_rust::xxh32::xxh32(&enc[at..at + 36], 0);
+    enc[at + 36..at + 40].copy_from_slice(&c.to_le_bytes());
+}
+
+/// Recomputes a segment's payload check value (and then its header check) after the payload of
+/// the segment at `s` was edited.
+pub fn fix_payload_hash(enc: &mut [u8], s: &SegInfo) {
+    let h = xxhash_rust::xxh3::xxh3_64(&enc[s.payload()]) as u32;
+    enc[s.offset + 28..s.offset + 32].copy_from_slice(&h.to_le_bytes());
+    fix_segment_header_check(enc, s.offset);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real binary
+// ---------------------------------------------------------------------------------------------
+
+/// A temporary working directory in which `sigma` runs.
+pub struct Sigma {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of `sigma` did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with the whole output unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "expected exit code {code}; stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        self.expect_code(0)
+    }
+}
+
+impl Default for Sigma {
+    fn default() -> Self {
+        Sigma::new()
+    }
+}
+
+impl Sigma {
+    pub fn new() -> Sigma {
+        Sigma {
+            dir: tempfile::Builder::new()
+                .prefix("sigma-test-")
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    pub fn bin() -> &'static Path {
+        Path::new(env!("CARGO_BIN_EXE_sigma"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Creates (or replaces) file `name` with `data`.
+    pub fn create(&self, name: &str, data: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        fs::write(&p, data).expect("write test file");
+        p
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        fs::read(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.path(name).exists()
+    }
+
+    /// Every entry of the directory (hidden ones included), sorted.
+    pub fn list(&self) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(self.dir.path())
+            .expect("read_dir")
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A `sigma` command running in the directory.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = Command::new(Self::bin());
+        c.current_dir(self.dir.path()).args(args);
+        c
+    }
+
+    /// Runs `sigma args` with stdin from /dev/null.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("spawn sigma");
+        to_run(out)
+    }
+
+    /// Runs `sigma args` with `input` on stdin (written from a helper thread, so a large input and
+    /// a large output cannot deadlock).
+    pub fn run_stdin<I, S>(&self, args: I, input: &[u8]) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sigma");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            // The child may exit early (an error): a broken pipe here is fine.
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("wait sigma");
+        writer.join().unwrap();
+        to_run(out)
+    }
+}
+
+fn to_run(out: process::Output) -> Run {
+    Run {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -165,7 +165,9 @@ impl Options {
         let threads = self.resolved_threads().min(buffers) as u64;
         let out = codec::compressed_bound(raw) as u64 + SEGMENT_HEADER_LEN as u64;
         buffers as u64 * (raw as u64 + out)
-            + threads * MatchFinder::table_bytes(self.level) as u64
+            + threads
+                * (MatchFinder::table_bytes(self.level)
+                    + MatchFinder::scratch_bytes(self.level, raw)) as u64
             + BASE_OVERHEAD
     }
 
@@ -173,7 +175,11 @@ impl Options {
     /// and `raw_len` bytes of original data (`None`: unknown, as for a pipe).
     pub fn decode_memory_estimate(&self, segment_size: u32, raw_len: Option<u64>) -> u64 {
         let (buffers, raw) = self.pool_shape(segment_size, raw_len);
-        buffers as u64 * (2 * raw as u64 + SEGMENT_HEADER_LEN as u64) + BASE_OVERHEAD
+        let threads = self.resolved_threads().min(buffers) as u64;
+        // Plus each worker's literal scratch for entropy-coded segments.
+        buffers as u64 * (2 * raw as u64 + SEGMENT_HEADER_LEN as u64)
+            + threads * raw as u64
+            + BASE_OVERHEAD
     }
 }
 

@@ -516,7 +516,6 @@ pub fn decode(
         Source::Reader(r) => {
             let mut parser = StreamParser::new(r);
             let fh = parser.header()?;
-            let seg = fh.segment_size as usize;
             let mut stats = Stats::new(threads, fh.segment_size);
             stats.memory_estimate = opts.decode_memory_estimate(fh.segment_size, None);
             // A stream's sizes are claims until verified: grow buffers only as data arrives.

@@ -2,7 +2,7 @@
 
 use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};
-use crate::format::{self, SegmentHeader, FLAG_STORED, SEGMENT_HEADER_LEN};
+use crate::format::{self, SegmentHeader, FLAG_SPLIT, FLAG_STORED, SEGMENT_HEADER_LEN};
 
 /// Encodes `raw` as segment `ordinal` into `out` (cleared first): header then payload.
 pub(crate) fn encode(
@@ -13,12 +13,15 @@ pub(crate) fn encode(
 ) -> SegmentHeader {
     out.clear();
     out.extend_from_slice(&[0u8; SEGMENT_HEADER_LEN]);
-    let mut flags = 0;
-    if !codec::compress(raw, mf, out) {
-        out.truncate(SEGMENT_HEADER_LEN);
-        out.extend_from_slice(raw);
-        flags = FLAG_STORED;
-    }
+    let flags = match codec::encode_payload(raw, mf, out) {
+        Some(codec::Layout::Plain) => 0,
+        Some(codec::Layout::Split) => FLAG_SPLIT,
+        None => {
+            out.truncate(SEGMENT_HEADER_LEN);
+            out.extend_from_slice(raw);
+            FLAG_STORED
+        }
+    };
     let payload = &out[SEGMENT_HEADER_LEN..];
     let h = SegmentHeader {
         ordinal,
@@ -52,10 +55,17 @@ pub(crate) fn decode(
         out.clear();
         out.extend_from_slice(payload);
     } else {
-        codec::decompress(payload, out, h.raw_len as usize).map_err(|source| Error::Codec {
-            segment,
-            offset,
-            source,
+        let layout = if h.flags & FLAG_SPLIT != 0 {
+            codec::Layout::Split
+        } else {
+            codec::Layout::Plain
+        };
+        codec::decode_payload(payload, layout, out, h.raw_len as usize).map_err(|source| {
+            Error::Codec {
+                segment,
+                offset,
+                source,
+            }
         })?;
     }
     let got = format::raw_hash(out);

@@ -93,14 +93,74 @@ fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize) {
 pub fn decompress(input: &[u8], out: &mut Vec<u8>, raw_len: usize) -> Result<(), CodecError> {
     // Reusing the buffer's previous contents as scratch avoids zeroing it per segment.
     out.resize(raw_len, 0);
-    let r = decode_into(input, out);
+    let r = decode_into::<false>(input, &[], out);
     if r.is_err() {
         out.clear();
     }
     r
 }
 
-fn decode_into(input: &[u8], out: &mut [u8]) -> Result<(), CodecError> {
+thread_local! {
+    static LITS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn le32_at(input: &[u8], at: usize) -> Result<usize, CodecError> {
+    input
+        .get(at..at + 4)
+        .map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize)
+        .ok_or(CodecError::Truncated { at })
+}
+
+/// Decodes a segment payload of either layout into `out` (exactly `raw_len` bytes). The split
+/// layout's literal section is decoded first (into a per-thread scratch buffer), then the glyphs,
+/// whose PRIMITIVE glyphs take their bytes from it in order.
+pub fn decode_payload(
+    input: &[u8],
+    layout: super::Layout,
+    out: &mut Vec<u8>,
+    raw_len: usize,
+) -> Result<(), CodecError> {
+    if layout == super::Layout::Plain {
+        return decompress(input, out, raw_len);
+    }
+    let glyph_len = le32_at(input, 0)?;
+    let Some(glyphs) = input.get(4..).and_then(|r| r.get(..glyph_len)) else {
+        return Err(CodecError::Truncated { at: 0 });
+    };
+    let count_at = 4 + glyph_len;
+    let lit_count = le32_at(input, count_at)?;
+    if lit_count > raw_len {
+        return Err(CodecError::BadLiterals {
+            at: count_at,
+            what: "more literals than the segment's length",
+        });
+    }
+    let section_at = count_at + 4;
+    LITS.with(|cell| {
+        let mut lits = cell.borrow_mut();
+        let used = super::huffman::decode(&input[section_at..], lit_count, &mut lits, section_at)?;
+        if section_at + used != input.len() {
+            return Err(CodecError::BadLiterals {
+                at: section_at + used,
+                what: "bytes after the literal section",
+            });
+        }
+        out.resize(raw_len, 0);
+        let r = decode_into::<true>(glyphs, &lits, out);
+        if r.is_err() {
+            out.clear();
+        }
+        r
+    })
+}
+
+/// The glyph decoder. With `SPLIT`, PRIMITIVE glyphs carry no bytes and take them from `lits`.
+fn decode_into<const SPLIT: bool>(
+    input: &[u8],
+    lits: &[u8],
+    out: &mut [u8],
+) -> Result<(), CodecError> {
+    let mut lp = 0usize;
     let raw_len = out.len();
     let mut reps = INITIAL_OFFSETS;
     let mut ip = 0usize;
@@ -116,15 +176,27 @@ fn decode_into(input: &[u8], out: &mut [u8]) -> Result<(), CodecError> {
                     n = read_varint(input, &mut ip)?.saturating_add(64);
                 }
                 let n = fits(n, op, raw_len, at)?;
-                if n <= WILD && ip + WILD <= input.len() && op + WILD <= raw_len {
-                    out[op..op + WILD].copy_from_slice(&input[ip..ip + WILD]);
+                let (src, sp) = if SPLIT {
+                    (lits, &mut lp)
                 } else {
-                    let Some(lits) = input.get(ip..ip + n) else {
-                        return Err(CodecError::Truncated { at });
+                    (input, &mut ip)
+                };
+                if n <= WILD && *sp + WILD <= src.len() && op + WILD <= raw_len {
+                    out[op..op + WILD].copy_from_slice(&src[*sp..*sp + WILD]);
+                } else {
+                    let Some(bytes) = src.get(*sp..*sp + n) else {
+                        return Err(if SPLIT {
+                            CodecError::BadLiterals {
+                                at,
+                                what: "glyphs use more literals than the section holds",
+                            }
+                        } else {
+                            CodecError::Truncated { at }
+                        });
                     };
-                    out[op..op + n].copy_from_slice(lits);
+                    out[op..op + n].copy_from_slice(bytes);
                 }
-                ip += n;
+                *sp += n;
                 op += n;
             }
             1 => {

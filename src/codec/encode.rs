@@ -24,6 +24,8 @@ struct Params {
     lazy: u32,
     /// Skip acceleration: step grows by one every `1 << accel` literals without a match.
     accel: u32,
+    /// Entropy-code the literals (split layout) when that is smaller.
+    entropy: bool,
 }
 
 fn params(level: u8) -> Params {
@@ -33,6 +35,7 @@ fn params(level: u8) -> Params {
         chain_log,
         lazy,
         accel,
+        entropy: level >= 3,
     };
     match level {
         0 | 1 => p(14, 0, 0, 0, 5),
@@ -54,6 +57,8 @@ pub struct MatchFinder {
     params: Params,
     head: Vec<u32>,
     chain: Vec<u32>,
+    /// Literal bytes of the split layout (entropy levels only), reused per segment.
+    lits: Vec<u8>,
     /// Every position below this one is already linked into the chain (chain levels only).
     next: usize,
 }
@@ -73,6 +78,7 @@ impl MatchFinder {
             } else {
                 Vec::new()
             },
+            lits: Vec::new(),
             next: 0,
         }
     }
@@ -85,7 +91,17 @@ impl MatchFinder {
     /// Heap bytes held by the tables (used by the memory estimate).
     pub fn table_bytes(level: u8) -> usize {
         let p = params(level);
-        4 << p.hash_log | if p.depth > 0 { 4 << p.chain_log } else { 0 }
+        (4 << p.hash_log) + if p.depth > 0 { 4 << p.chain_log } else { 0 }
+    }
+
+    /// Heap bytes of per-thread scratch for segments of `segment` bytes (the literal buffer of the
+    /// entropy levels).
+    pub fn scratch_bytes(level: u8, segment: usize) -> usize {
+        if params(level).entropy {
+            segment
+        } else {
+            0
+        }
     }
 
     fn reset(&mut self) {
@@ -219,8 +235,11 @@ fn classify(len: usize, dist: usize, reps: &[usize; 4]) -> Match {
     }
 }
 
+/// Writes glyphs to `out`; literal bytes go after their PRIMITIVE header (plain layout) or, when
+/// `lits` is set, to that separate buffer (split layout, for the entropy stage).
 struct Emitter<'a> {
     out: &'a mut Vec<u8>,
+    lits: Option<&'a mut Vec<u8>>,
 }
 
 impl Emitter<'_> {
@@ -236,7 +255,16 @@ impl Emitter<'_> {
             self.out.push(0);
             varint::put(self.out, (n - 64) as u64);
         }
-        self.out.extend_from_slice(lits);
+        match &mut self.lits {
+            Some(l) => l.extend_from_slice(lits),
+            None => self.out.extend_from_slice(lits),
+        }
+    }
+
+    /// Bytes produced so far (glyphs and literals).
+    #[inline(always)]
+    fn size(&self) -> usize {
+        self.out.len() + self.lits.as_ref().map_or(0, |l| l.len())
     }
 
     #[inline(always)]
@@ -282,11 +310,69 @@ impl Emitter<'_> {
     }
 }
 
+/// How a coded segment's payload is laid out (segment header flag `SPLIT`, docs/FORMAT.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The glyph stream with literal bytes inline.
+    Plain,
+    /// `glyph_len u32 | glyph stream without literal bytes | lit_count u32 | literal section`.
+    Split,
+}
+
+/// Appends the payload of one segment at the finder's level: at levels ≥ 3 the split layout with
+/// Huffman-coded literals when that is smaller, else the plain glyph stream. `None` (with the
+/// appended bytes unspecified) when neither would be smaller than `input`: store it raw.
+pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> Option<Layout> {
+    if !mf.params.entropy {
+        return compress(input, mf, out).then_some(Layout::Plain);
+    }
+    let base = out.len();
+    let n = input.len();
+    let mut lits = std::mem::take(&mut mf.lits);
+    if lits.capacity() < n {
+        // Touch the scratch once, up to the segment size, so memory does not creep with the data.
+        lits.resize(n, 0);
+    }
+    lits.clear();
+    out.extend_from_slice(&[0; 4]);
+    let ok = compress_with(input, mf, out, Some(&mut lits));
+    let mut layout = None;
+    if ok {
+        let glyph_len = (out.len() - base - 4) as u32;
+        out[base..base + 4].copy_from_slice(&glyph_len.to_le_bytes());
+        out.extend_from_slice(&(lits.len() as u32).to_le_bytes());
+        let section = out.len();
+        super::huffman::encode(&lits, out);
+        if out[section] == 1 && out.len() - base < n {
+            layout = Some(Layout::Split);
+        }
+    }
+    mf.lits = lits;
+    if layout.is_none() {
+        // Entropy coding did not pay: the plain layout (a second pass over the segment).
+        out.truncate(base);
+        if compress(input, mf, out) {
+            layout = Some(Layout::Plain);
+        }
+    }
+    layout
+}
+
 /// Appends the glyph stream of `input` (one segment) to `out` at the finder's level.
 ///
 /// Returns `false`, leaving the appended bytes unspecified, as soon as the glyph stream would not be
 /// smaller than `input`: the caller then truncates `out` and stores the segment raw.
 pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
+    compress_with(input, mf, out, None)
+}
+
+/// [`compress`], with literal bytes sent to `lits` instead of `out` when it is given.
+fn compress_with(
+    input: &[u8],
+    mf: &mut MatchFinder,
+    out: &mut Vec<u8>,
+    lits: Option<&mut Vec<u8>>,
+) -> bool {
     let base = out.len();
     out.reserve(compressed_bound(input.len()));
     let n = input.len();
@@ -295,10 +381,10 @@ pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
     }
     mf.reset();
     if mf.params.depth == 0 {
-        return compress_fast(input, mf, out, base);
+        return compress_fast(input, mf, Emitter { out, lits }, base);
     }
     let p = mf.params;
-    let mut e = Emitter { out };
+    let mut e = Emitter { out, lits };
     let mut reps = INITIAL_OFFSETS;
     // Matches may start up to `n - 8` so every probe can read 8 bytes; the tail goes out as literals.
     let limit = n - 8;
@@ -330,7 +416,7 @@ pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
         }
         e.literals(&input[anchor..i]);
         e.copy(m, input, i, &mut reps);
-        if e.out.len() - base >= n {
+        if e.size() - base >= n {
             return false;
         }
         insert_match(input, i, m.len, limit, mf);
@@ -338,19 +424,17 @@ pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
         anchor = i;
     }
     e.literals(&input[anchor..]);
-    e.out.len() - base < n
+    e.size() - base < n
 }
 
-/// Links position `i` into the hash chain, once (positions must arrive in increasing order).
 /// Levels 1–2: one probe of the repeat offset and one of the hash table per position, with skip
 /// acceleration over incompressible stretches and backward extension of every match found.
-fn compress_fast(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>, base: usize) -> bool {
+fn compress_fast(input: &[u8], mf: &mut MatchFinder, mut e: Emitter<'_>, base: usize) -> bool {
     let n = input.len();
     let limit = n - 8;
     let log = mf.params.hash_log;
     let accel = mf.params.accel;
     let head = &mut mf.head[..];
-    let mut e = Emitter { out };
     let mut reps = INITIAL_OFFSETS;
     let mut anchor = 0usize;
     let mut i = 1usize;
@@ -388,7 +472,7 @@ fn compress_fast(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>, base: us
         }
         e.literals(&input[anchor..start]);
         e.copy(m, input, start, &mut reps);
-        if e.out.len() - base >= n {
+        if e.size() - base >= n {
             return false;
         }
         i = start + len;
@@ -400,9 +484,10 @@ fn compress_fast(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>, base: us
         }
     }
     e.literals(&input[anchor..]);
-    e.out.len() - base < n
+    e.size() - base < n
 }
 
+/// Links position `i` into the hash chain, once (positions must arrive in increasing order).
 #[inline(always)]
 fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
     if i < mf.next {
@@ -580,5 +665,81 @@ mod tests {
         assert!(compress(&data, &mut mf, &mut enc));
         let kinds = crate::codec::glyph_kinds(&enc).unwrap();
         assert!(kinds.iter().all(|&k| k > 0), "kinds seen: {kinds:?}");
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::codec::decode_payload;
+
+    fn text(n: usize) -> Vec<u8> {
+        let words = [
+            "sigma ", "glyph ", "segment ", "index ", "footer ", "delta ", "the ", "of ",
+        ];
+        let mut x = 7u32;
+        (0..n)
+            .flat_map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                words[(x >> 16) as usize % words.len()]
+                    .bytes()
+                    .chain(std::iter::once(b'a' + (x >> 24) as u8 % 26))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn entropy_levels_use_the_split_layout_on_text_and_roundtrip() {
+        let data = text(3000);
+        for level in 3..=9 {
+            let mut mf = MatchFinder::new(level);
+            let mut out = Vec::new();
+            let layout = encode_payload(&data, &mut mf, &mut out).expect("text compresses");
+            assert_eq!(layout, Layout::Split, "level {level}");
+            let mut plain = Vec::new();
+            assert!(compress(&data, &mut MatchFinder::new(level), &mut plain));
+            assert!(out.len() < plain.len(), "Huffman literals must pay on text");
+            let mut dec = Vec::new();
+            decode_payload(&out, layout, &mut dec, data.len()).unwrap();
+            assert!(dec == data);
+        }
+    }
+
+    #[test]
+    fn fast_levels_keep_the_plain_layout() {
+        let data = text(3000);
+        let mut out = Vec::new();
+        assert_eq!(
+            encode_payload(&data, &mut MatchFinder::new(1), &mut out),
+            Some(Layout::Plain)
+        );
+    }
+
+    /// The codec has no checksums (the segment's raw_hash catches wrong output): a damaged payload
+    /// must give an error or exactly `raw_len` bytes, never a panic; a cut one is always an error.
+    #[test]
+    fn every_flip_and_cut_of_a_split_payload_is_handled() {
+        let data = text(400);
+        let mut enc = Vec::new();
+        assert_eq!(
+            encode_payload(&data, &mut MatchFinder::new(3), &mut enc),
+            Some(Layout::Split)
+        );
+        let mut dec = Vec::new();
+        for at in 0..enc.len() {
+            for mask in [0x01u8, 0x80, 0xff] {
+                let mut bad = enc.clone();
+                bad[at] ^= mask;
+                if decode_payload(&bad, Layout::Split, &mut dec, data.len()).is_ok() {
+                    assert_eq!(dec.len(), data.len(), "flip at {at}");
+                }
+            }
+        }
+        for cut in 0..enc.len() {
+            assert!(
+                decode_payload(&enc[..cut], Layout::Split, &mut dec, data.len()).is_err(),
+                "cut at {cut}"
+            );
+        }
     }
 }

@@ -15,8 +15,9 @@ mod decode;
 mod encode;
 pub(crate) mod huffman;
 
+pub use decode::decode_payload;
 pub use decode::decompress;
-pub use encode::{compress, compressed_bound, MatchFinder};
+pub use encode::{compress, compressed_bound, encode_payload, Layout, MatchFinder};
 
 /// Shortest REFERENCE copy.
 pub(crate) const MIN_REF: usize = 4;

@@ -46,6 +46,8 @@ pub const MAX_SEGMENT_SIZE: u32 = 256 << 20;
 
 /// Segment flag: the payload is the raw bytes (the glyph stream would not have been smaller).
 pub const FLAG_STORED: u8 = 1;
+/// Segment flag: split layout, literals entropy-coded in a literal section (docs/FORMAT.md).
+pub const FLAG_SPLIT: u8 = 2;
 
 fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
@@ -180,7 +182,10 @@ impl SegmentHeader {
             raw_hash: le64(b, 20),
             payload_hash: le32(b, 28),
         };
-        if h.flags & !FLAG_STORED != 0 || b[9..12] != [0, 0, 0] {
+        if h.flags & !(FLAG_STORED | FLAG_SPLIT) != 0
+            || h.flags == FLAG_STORED | FLAG_SPLIT
+            || b[9..12] != [0, 0, 0]
+        {
             return bad(format!("reserved flag bits set ({:#04x})", h.flags));
         }
         if h.raw_len == 0 || h.raw_len > segment_size {

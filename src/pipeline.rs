@@ -44,48 +44,37 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 struct Pool {
     tx: Sender<Vec<u8>>,
     rx: Receiver<Vec<u8>>,
-    /// Buffers not handed out yet (the channel is FIFO, so the first `fresh` gets return them).
-    fresh: std::sync::atomic::AtomicUsize,
     touch: bool,
 }
 
 impl Pool {
-    /// `n` buffers of `capacity` bytes. With `touch`, a buffer's pages are written once when it is
-    /// first handed out, so a run's memory is the same fixed amount whatever the data (how much of
+    /// `n` buffers of `capacity` bytes. With `touch`, [`Pool::prepare`] writes a buffer's pages once
+    /// on its first use, so a run's memory is the same fixed amount whatever the data (how much of
     /// a buffer a segment uses depends on how well it compresses): flat and equal to the estimate,
-    /// not creeping up with the input, while a small input touches only the buffers it uses.
+    /// not creeping up with the input.
     fn new(n: usize, capacity: usize, touch: bool) -> Pool {
         let (tx, rx) = bounded(n);
         for _ in 0..n {
             tx.send(Vec::with_capacity(capacity))
                 .expect("pool has room");
         }
-        Pool {
-            tx,
-            rx,
-            fresh: std::sync::atomic::AtomicUsize::new(n),
-            touch,
-        }
+        Pool { tx, rx, touch }
     }
 
-    fn first_use(&self, mut b: Vec<u8>) -> Vec<u8> {
-        use std::sync::atomic::Ordering::Relaxed;
-        if self.touch
-            && self
-                .fresh
-                .fetch_update(Relaxed, Relaxed, |f| f.checked_sub(1))
-                .is_ok()
-        {
+    /// Called by a worker before it fills `b`: touches a fresh buffer's pages (on the worker, so
+    /// the page faults of different buffers are taken in parallel). A fresh buffer is one that
+    /// was never filled: every job leaves its buffers non-empty.
+    fn prepare(&self, b: &mut Vec<u8>) {
+        if self.touch && b.is_empty() && b.capacity() > 0 {
             b.resize(b.capacity(), 0x5a);
             b.clear();
         }
-        b
     }
 
     /// A buffer, or `None` once `cancel` fires (the consumer failed and will not return buffers).
     fn get(&self, cancel: &Cancel) -> Option<Vec<u8>> {
         crossbeam_channel::select! {
-            recv(self.rx) -> b => b.ok().map(|b| self.first_use(b)),
+            recv(self.rx) -> b => b.ok(),
             recv(cancel.rx) -> _ => None,
         }
     }
@@ -352,6 +341,8 @@ pub(crate) fn encode_from(
 
     let work = |mut job: EncJob| -> Result<EncDone> {
         let t = Instant::now();
+        in_pool.prepare(&mut job.raw);
+        out_pool.prepare(&mut job.out);
         if let Some(f) = file {
             job.raw.resize(job.len, 0);
             f.read_exact_at(&mut job.raw, job.raw_offset).map_err(|e| {
@@ -483,6 +474,8 @@ pub fn decode(
             let work = |mut job: DecJob| -> Result<DecDone> {
                 let t = Instant::now();
                 let e = job.entry.expect("file jobs carry their index entry");
+                in_pool.prepare(&mut job.enc);
+                out_pool.prepare(&mut job.out);
                 job.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
                 f.read_exact_at(&mut job.enc, e.enc_offset)?;
                 segment::decode_indexed(&e, seg as u32, &job.enc, &mut job.out)?;

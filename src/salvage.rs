@@ -17,6 +17,7 @@ use crate::segment;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 
 /// A range of the original data that could not be recovered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,20 +61,16 @@ pub fn salvage(input: &File, out: &mut dyn Write) -> Result<SalvageReport> {
             what: "the file header (the file is empty)",
         });
     }
-    // SAFETY: the map is read-only and private; the file is not expected to change while it is
-    // salvaged (if it does, reads see the new bytes, and every segment is still verified by its
-    // checksums before it is written).
-    let map = unsafe { memmap2::Mmap::map(input)? };
-    let data: &[u8] = &map;
-    let header = data
-        .get(..FILE_HEADER_LEN)
-        .and_then(|b| FileHeader::parse(b.try_into().unwrap()).ok());
-
-    if let Ok(index) = Index::read_at(&|buf, at| copy_at(data, buf, at), len) {
-        return from_index(data, &index, out);
+    let read = |buf: &mut [u8], at: u64| input.read_exact_at(buf, at);
+    let mut hb = [0u8; FILE_HEADER_LEN];
+    let header = (len >= FILE_HEADER_LEN as u64 && read(&mut hb, 0).is_ok())
+        .then(|| FileHeader::parse(&hb).ok())
+        .flatten();
+    if let Ok(index) = Index::read_at(&read, len) {
+        return from_index(input, &index, out);
     }
     let seg_limit = header.map_or(MAX_SEGMENT_SIZE, |h| h.segment_size);
-    let found = scan(data, seg_limit);
+    let found = scan(input, len, seg_limit)?;
     let Some(seg) = header
         .map(|h| h.segment_size)
         .or_else(|| found.values().map(|(h, _)| h.raw_len).max())
@@ -86,16 +83,18 @@ pub fn salvage(input: &File, out: &mut dyn Write) -> Result<SalvageReport> {
     };
     let seg64 = u64::from(seg);
     // The footer may have survived a damaged index: then the original length is known.
-    let footer = data
-        .get(data.len().saturating_sub(format::FOOTER_LEN)..)
-        .and_then(|b| b.try_into().ok())
-        .and_then(|b| Footer::parse(b, len - format::FOOTER_LEN as u64).ok());
+    let mut fb = [0u8; format::FOOTER_LEN];
+    let foot_at = len.saturating_sub(format::FOOTER_LEN as u64);
+    let footer = (len >= format::FOOTER_LEN as u64 && read(&mut fb, foot_at).is_ok())
+        .then(|| Footer::parse(&fb, foot_at).ok())
+        .flatten();
     let mut report = SalvageReport {
         scanned: true,
         original_len: footer.map(|f| f.raw_len),
         ..SalvageReport::default()
     };
     let mut buf = Vec::new();
+    let mut payload = Vec::new();
     let mut next: u64 = 0; // next ordinal expected
     let mut lost_from: Option<u64> = None;
     let mut ended_short = false;
@@ -103,9 +102,10 @@ pub fn salvage(input: &File, out: &mut dyn Write) -> Result<SalvageReport> {
         if ended_short {
             break; // a short segment is the last one: anything after it is spurious
         }
-        let payload = &data[at as usize + SEGMENT_HEADER_LEN..][..h.enc_len as usize];
+        payload.resize(h.enc_len as usize, 0);
+        read(&mut payload, at + SEGMENT_HEADER_LEN as u64)?;
         let beyond_end = footer.is_some_and(|f| k * seg64 >= f.raw_len);
-        if h.raw_len > seg || beyond_end || segment::decode(&h, payload, &mut buf, at).is_err() {
+        if h.raw_len > seg || beyond_end || segment::decode(&h, &payload, &mut buf, at).is_err() {
             continue;
         }
         if k > next {
@@ -164,17 +164,6 @@ fn found_last_len(found: &BTreeMap<u64, (SegmentHeader, u64)>, next: u64) -> u32
         .map_or(0, |(h, _)| h.raw_len)
 }
 
-fn copy_at(data: &[u8], buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    let start = usize::try_from(at).unwrap_or(usize::MAX);
-    match data.get(start..).and_then(|d| d.get(..buf.len())) {
-        Some(src) => {
-            buf.copy_from_slice(src);
-            Ok(())
-        }
-        None => Err(std::io::ErrorKind::UnexpectedEof.into()),
-    }
-}
-
 fn lost(from: u64, to: u64, seg: u64, end: Option<u64>) -> LostRange {
     let segments = if to - from == 1 {
         format!("{from}")
@@ -199,7 +188,8 @@ fn write_zeros(out: &mut dyn Write, mut n: u64) -> Result<()> {
 }
 
 /// The index survived: decode each segment it lists; a damaged one is a lost range of known size.
-fn from_index(data: &[u8], index: &Index, out: &mut dyn Write) -> Result<SalvageReport> {
+fn from_index(input: &File, index: &Index, out: &mut dyn Write) -> Result<SalvageReport> {
+    let mut enc = Vec::new();
     let mut report = SalvageReport {
         original_len: Some(index.footer.raw_len),
         ..SalvageReport::default()
@@ -208,8 +198,11 @@ fn from_index(data: &[u8], index: &Index, out: &mut dyn Write) -> Result<Salvage
     let mut buf = Vec::new();
     let mut pending: Option<(u64, u64, u64, u64)> = None; // (first, last ordinal, start, end)
     for (k, e) in index.entries.iter().enumerate() {
-        let enc = &data[e.enc_offset as usize..][..SEGMENT_HEADER_LEN + e.enc_len as usize];
-        match segment::decode_indexed(e, seg, enc, &mut buf) {
+        enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
+        let r = input
+            .read_exact_at(&mut enc, e.enc_offset)
+            .map_err(Error::from);
+        match r.and_then(|()| segment::decode_indexed(e, seg, &enc, &mut buf)) {
             Ok(()) => {
                 flush_lost(&mut report, &mut pending);
                 out.write_all(&buf)?;
@@ -248,36 +241,48 @@ fn flush_lost(report: &mut SalvageReport, pending: &mut Option<(u64, u64, u64, u
 }
 
 /// Finds every plausible segment: marker, header check, limits and payload checksum. Keyed by
-/// ordinal; the first intact copy of an ordinal wins.
-fn scan(data: &[u8], seg_limit: u32) -> BTreeMap<u64, (SegmentHeader, u64)> {
+/// ordinal; the first intact copy of an ordinal wins. Reads the file through a 1 MiB window.
+fn scan(input: &File, len: u64, seg_limit: u32) -> Result<BTreeMap<u64, (SegmentHeader, u64)>> {
+    const WINDOW: usize = 1 << 20;
     let mut found = BTreeMap::new();
-    let mut pos = 0usize;
-    while pos + SEGMENT_HEADER_LEN <= data.len() {
-        let Some(rel) = data[pos..data.len() - SEGMENT_HEADER_LEN + 1]
-            .iter()
-            .position(|&b| b == SEGMENT_MAGIC[0])
-        else {
-            break;
+    let mut win = Vec::new();
+    let mut win_at = 0u64;
+    let mut payload = Vec::new();
+    let mut pos = 0u64;
+    while pos + SEGMENT_HEADER_LEN as u64 <= len {
+        // Keep `pos .. pos + WINDOW` (or to the end) in the window.
+        if pos < win_at || pos + SEGMENT_HEADER_LEN as u64 > win_at + win.len() as u64 {
+            win_at = pos;
+            win.resize((len - pos).min(WINDOW as u64) as usize, 0);
+            input.read_exact_at(&mut win, win_at)?;
+        }
+        let from = (pos - win_at) as usize;
+        let last = win.len() - SEGMENT_HEADER_LEN; // a candidate needs its whole header in the window
+        let Some(rel) = win[from..=last].iter().position(|&b| b == SEGMENT_MAGIC[0]) else {
+            pos = win_at + last as u64 + 1;
+            continue;
         };
-        let at = pos + rel;
-        if data[at..at + 4] != SEGMENT_MAGIC {
-            pos = at + 1;
+        let i = from + rel;
+        let at = win_at + i as u64;
+        pos = at + 1;
+        if win[i..i + 4] != SEGMENT_MAGIC {
             continue;
         }
-        let hb: &[u8; SEGMENT_HEADER_LEN] = data[at..at + SEGMENT_HEADER_LEN].try_into().unwrap();
-        let Ok(h) = SegmentHeader::parse(hb, at as u64, seg_limit, None) else {
-            pos = at + 1;
+        let hb: &[u8; SEGMENT_HEADER_LEN] = win[i..i + SEGMENT_HEADER_LEN].try_into().unwrap();
+        let Ok(h) = SegmentHeader::parse(hb, at, seg_limit, None) else {
             continue;
         };
-        let end = at + SEGMENT_HEADER_LEN + h.enc_len as usize;
-        if end > data.len()
-            || format::payload_hash(&data[at + SEGMENT_HEADER_LEN..end]) != h.payload_hash
-        {
-            pos = at + 1;
+        let end = at + SEGMENT_HEADER_LEN as u64 + u64::from(h.enc_len);
+        if end > len {
             continue;
         }
-        found.entry(u64::from(h.ordinal)).or_insert((h, at as u64));
+        payload.resize(h.enc_len as usize, 0);
+        input.read_exact_at(&mut payload, at + SEGMENT_HEADER_LEN as u64)?;
+        if format::payload_hash(&payload) != h.payload_hash {
+            continue;
+        }
+        found.entry(u64::from(h.ordinal)).or_insert((h, at));
         pos = end;
     }
-    found
+    Ok(found)
 }

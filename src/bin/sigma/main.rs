@@ -111,6 +111,9 @@ struct DecodeArgs {
     /// Remove the input after a successful decode.
     #[arg(long, conflicts_with = "keep")]
     rm: bool,
+    /// Segments in flight (0 = the default, 4 × threads for decoding).
+    #[arg(long, default_value_t = 0)]
+    window: usize,
     /// Recover every intact segment of a damaged file and report the byte ranges lost.
     #[arg(long, conflicts_with_all = ["range", "rm"])]
     salvage: bool,
@@ -491,7 +494,7 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn decode(a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let opts = Options::new().threads(a.threads);
+    let opts = Options::new().threads(a.threads).window(a.window);
     let from_stdin = a.input == Path::new("-");
     let name = if from_stdin {
         "stdin".to_string()

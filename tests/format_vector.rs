@@ -55,9 +55,17 @@ fn per_level_vectors_decode_and_reproduce() {
         Decoder::new(&vector[..]).read_to_end(&mut out).unwrap();
         assert!(out == input, "level {level} vector decodes wrong");
         let flags = vector[16 + 8];
-        assert_eq!(flags & 2 != 0, level >= 3, "level {level}: split layout flag");
-        let mut enc = Encoder::new(Vec::new(), &Options::new().level(level).segment_size(4096)).unwrap();
+        assert_eq!(
+            flags & 2 != 0,
+            level >= 3,
+            "level {level}: split layout flag"
+        );
+        let mut enc =
+            Encoder::new(Vec::new(), &Options::new().level(level).segment_size(4096)).unwrap();
         enc.write_all(&input).unwrap();
-        assert!(enc.finish().unwrap() == vector, "level {level}: encoder output changed");
+        assert!(
+            enc.finish().unwrap() == vector,
+            "level {level}: encoder output changed"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Pipeline benchmarks: `sigmalang::encode` / `sigmalang::decode` of an in-memory stream with 1 MiB
 //! segments at 1, 2 and all-CPU threads, next to a "plain loop" baseline that codes the same
-//! segments one after another on the calling thread with bare `codec::compress` /
-//! `codec::decompress` (no thread pool, no channels, no checksums, no framing, no index). The gap
+//! segments one after another on the calling thread with bare `codec::encode_payload` /
+//! `codec::decode_payload` (no thread pool, no channels, no checksums, no framing, no index). The gap
 //! between `threads/1` and `plain-loop` is the pipeline's tax on one thread.
 //!
 //! ```text
@@ -14,87 +14,31 @@
 //! those under /usr/include, each concatenated in path order; deterministic generated text stands
 //! in for a directory that is missing or too small.
 
+mod common;
+
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use sigmalang::codec::{self, MatchFinder};
 use sigmalang::{Options, Source};
-use std::fs;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const SEGMENT: usize = 1 << 20;
 const DEFAULT_BYTES: usize = 16 << 20;
 
-fn input_len() -> usize {
-    std::env::var("SIGMA_BENCH_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or(DEFAULT_BYTES)
-}
-
-/// Regular files under `dir` (recursively, no symlinks) in path order.
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            files_under(&e.path(), out);
-        } else if ft.is_file() {
-            out.push(e.path());
-        }
-    }
-}
-
-/// Appends `len` bytes of the files under `dir` concatenated, or generated text if there are fewer.
-fn append_real(out: &mut Vec<u8>, dir: &str, len: usize, seed: u64) {
-    let start = out.len();
-    let mut paths = Vec::new();
-    files_under(Path::new(dir), &mut paths);
-    for p in paths {
-        let have = out.len() - start;
-        if have >= len {
-            return;
-        }
-        if let Ok(bytes) = fs::read(&p) {
-            out.extend_from_slice(&bytes[..bytes.len().min(len - have)]);
-        }
-    }
-    eprintln!("pipeline bench: {dir} gives less than {len} bytes, using generated text");
-    out.truncate(start);
-    let mut x = seed | 1;
-    let mut n = 0u64;
-    while out.len() - start < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        n += 1;
-        let w = [
-            "segment ",
-            "glyph ",
-            "stream ",
-            "the ",
-            "of ",
-            "parallel ",
-            "window ",
-        ];
-        out.extend_from_slice(w[(x % 7) as usize].as_bytes());
-        if n % 11 == 0 {
-            out.extend_from_slice(format!("{}\n", x % 10_000).as_bytes());
-        }
-    }
-    out.truncate(start + len);
-}
-
 fn input() -> Vec<u8> {
-    let len = input_len();
+    let len = common::input_len(DEFAULT_BYTES);
     let mut data = Vec::with_capacity(len + 64);
-    append_real(&mut data, "/usr/bin", len / 2, 1);
-    append_real(&mut data, "/usr/include", len - len / 2, 2);
+    for (dir, n, seed) in [("/usr/bin", len / 2, 1), ("/usr/include", len - len / 2, 2)] {
+        match common::concat_files(dir, n) {
+            Some(d) => data.extend_from_slice(&d),
+            None => {
+                eprintln!("pipeline bench: {dir} gives less than {n} bytes, using generated text");
+                data.extend_from_slice(&common::generated_text(n, seed));
+            }
+        }
+    }
     data
 }
 
@@ -116,7 +60,7 @@ fn plain_compress(data: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) {
     out.clear();
     for seg in data.chunks(SEGMENT) {
         let base = out.len();
-        if !codec::compress(seg, mf, out) {
+        if codec::encode_payload(seg, mf, out).is_none() {
             out.truncate(base);
             out.extend_from_slice(seg);
         }
@@ -181,11 +125,14 @@ fn bench_decode(c: &mut Criterion) {
 
     // Baseline: the same segments as bare glyph streams (None = stored raw), decoded in a loop.
     let mut mf = MatchFinder::new(codec::DEFAULT_LEVEL);
-    let streams: Vec<(Option<Vec<u8>>, &[u8])> = data
+    let streams: Vec<(Option<(codec::Layout, Vec<u8>)>, &[u8])> = data
         .chunks(SEGMENT)
         .map(|seg| {
             let mut s = Vec::new();
-            (codec::compress(seg, &mut mf, &mut s).then_some(s), seg)
+            (
+                codec::encode_payload(seg, &mut mf, &mut s).map(|l| (l, s)),
+                seg,
+            )
         })
         .collect();
     let mut scratch = Vec::with_capacity(SEGMENT);
@@ -194,8 +141,9 @@ fn bench_decode(c: &mut Criterion) {
             out.clear();
             for (stream, raw) in &streams {
                 match stream {
-                    Some(s) => {
-                        codec::decompress(black_box(s), &mut scratch, raw.len()).unwrap();
+                    Some((layout, s)) => {
+                        codec::decode_payload(black_box(s), *layout, &mut scratch, raw.len())
+                            .unwrap();
                         out.extend_from_slice(&scratch);
                     }
                     None => out.extend_from_slice(raw),

@@ -10,10 +10,10 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use sigmalang::{Error, Options, Resumed};
-use util::{layout, Rng, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
+use util::{assert_unchanged, layout, snapshot, Rng, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -30,26 +30,6 @@ fn hard(len: usize, seed: u64) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Bytes and modification time of a file, to show that a run did not touch it.
-struct Snapshot {
-    bytes: Vec<u8>,
-    mtime: SystemTime,
-}
-
-fn snapshot(p: &Path) -> Snapshot {
-    Snapshot {
-        bytes: fs::read(p).unwrap(),
-        mtime: fs::metadata(p).unwrap().modified().unwrap(),
-    }
-}
-
-#[track_caller]
-fn assert_unchanged(p: &Path, s: &Snapshot) {
-    let now = snapshot(p);
-    assert!(now.bytes == s.bytes, "{} was modified", p.display());
-    assert_eq!(now.mtime, s.mtime, "{} mtime changed", p.display());
 }
 
 /// True when the partial file already holds the file header and at least one whole segment.

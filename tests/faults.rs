@@ -10,33 +10,14 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use sigmalang::{Error, Options, Source};
-use util::{Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
+use util::{assert_unchanged, snapshot, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-struct Snapshot {
-    bytes: Vec<u8>,
-    mtime: SystemTime,
-}
-
-fn snapshot(p: &Path) -> Snapshot {
-    Snapshot {
-        bytes: fs::read(p).unwrap(),
-        mtime: fs::metadata(p).unwrap().modified().unwrap(),
-    }
-}
-
-#[track_caller]
-fn assert_unchanged(p: &Path, s: &Snapshot) {
-    let now = snapshot(p);
-    assert!(now.bytes == s.bytes, "{} was modified", p.display());
-    assert_eq!(now.mtime, s.mtime, "{} mtime changed", p.display());
-}
 
 /// Names in the directory that are temporary or partial outputs.
 fn leftovers(sigma: &Sigma) -> Vec<String> {

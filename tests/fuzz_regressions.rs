@@ -12,9 +12,10 @@ use std::path::Path;
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 3] = [
+const TARGETS: [(&str, Check); 4] = [
     ("container", fuzz::check_container),
     ("glyph", fuzz::check_glyph),
+    ("split", fuzz::check_split),
     ("trailer", fuzz::check_trailer),
 ];
 

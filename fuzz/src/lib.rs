@@ -724,6 +724,37 @@ fn check_index(index: &Index, file: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// split: the entropy stage (split layout with a Huffman literal section)
+// ---------------------------------------------------------------------------------------------
+
+/// Input: `raw_len` (u16 LE, at most 64 KiB), a level byte, then bytes used twice: (1) decoded as
+/// a split-layout payload (`codec::decode_payload(.., Layout::Split, ..)`: literal section, code
+/// lengths, bitstream, glyphs taking literals) — it must not panic and an `Ok` must hold exactly
+/// `raw_len` bytes; (2) encoded with `encode_payload` at level 3..=9 and decoded back, which must
+/// give the same bytes (whichever layout the encoder chose).
+pub fn check_split(input: &[u8]) {
+    if input.len() < 3 {
+        return;
+    }
+    let raw_len = usize::from(u16::from_le_bytes([input[0], input[1]]));
+    let level = 3 + input[2] % 7;
+    let body = &input[3..];
+    let mut out = Vec::new();
+    if codec::decode_payload(body, codec::Layout::Split, &mut out, raw_len).is_ok() {
+        assert_eq!(out.len(), raw_len, "split decode returned the wrong length");
+    }
+    let mut enc = Vec::new();
+    if let Some(layout) = codec::encode_payload(body, &mut MatchFinder::new(level), &mut enc) {
+        let mut back = Vec::new();
+        codec::decode_payload(&enc, layout, &mut back, body.len()).expect("own payload decodes");
+        assert!(
+            back == body,
+            "split roundtrip changed the data at level {level}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Seed corpus
 // ---------------------------------------------------------------------------------------------
 
@@ -761,6 +792,21 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                     out.push([&n.to_le_bytes()[..], &enc].concat());
                 }
                 out.push(d.clone());
+            }
+        }
+        "split" => {
+            for (k, d) in [text(3000, 11), text(600, 12), binary(2000, 13)]
+                .iter()
+                .enumerate()
+            {
+                let mut enc = Vec::new();
+                if let Some(codec::Layout::Split) =
+                    codec::encode_payload(d, &mut MatchFinder::new(3), &mut enc)
+                {
+                    let n = d.len() as u16;
+                    out.push([&n.to_le_bytes()[..], &[k as u8][..], &enc].concat());
+                }
+                out.push([&[0u8, 0, 0][..], d].concat());
             }
         }
         "trailer" => {

@@ -572,3 +572,27 @@ fn to_run(out: process::Output) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Bytes and modification time of a file, to show that a run did not touch it.
+pub struct Snapshot {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Its modification time.
+    pub mtime: std::time::SystemTime,
+}
+
+/// Takes a [`Snapshot`] of `p`.
+pub fn snapshot(p: &std::path::Path) -> Snapshot {
+    Snapshot {
+        bytes: std::fs::read(p).unwrap(),
+        mtime: std::fs::metadata(p).unwrap().modified().unwrap(),
+    }
+}
+
+/// Asserts that `p` still has the bytes and modification time of `s`.
+#[track_caller]
+pub fn assert_unchanged(p: &std::path::Path, s: &Snapshot) {
+    let now = snapshot(p);
+    assert!(now.bytes == s.bytes, "{} was modified", p.display());
+    assert_eq!(now.mtime, s.mtime, "{} mtime changed", p.display());
+}

@@ -1,0 +1,15 @@
+//! `split` fuzz target: see `check_split` in `fuzz/src/lib.rs` for the input layout and what is
+//! asserted (the entropy stage: split payloads and their Huffman literal sections). Run with
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run split` (see `fuzz/README.md`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(
+    init: {
+        sigmalang_fuzz::write_seed_corpus("split");
+    },
+    |data: &[u8]| {
+        sigmalang_fuzz::check_split(data);
+    }
+);

@@ -5,6 +5,7 @@
 #
 #   scripts/levels.sh                  # corpus from scripts/corpus.sh in /work/data/corpus
 #   MB=8 REPS=1 scripts/levels.sh      # quicker
+#   FILES="src.tar" scripts/levels.sh  # some corpus files only
 #
 # sigma figures are the plain-loop rows of `sigma bench` (codec + checksums, one thread, median of
 # $REPS); the peers use their own benchmark modes (`zstd -bN -iREPS --single-thread`,
@@ -15,12 +16,13 @@ CORPUS_DIR=${CORPUS_DIR:-/work/data/corpus}
 MB=${MB:-20}
 REPS=${REPS:-3}
 OUT_SVG=${OUT_SVG:-docs/levels.svg}
+FILES=${FILES:-"src.tar bin.tar logs.txt mixed.tar"}
 cargo build --release --quiet
 [ -f "$CORPUS_DIR/src.tar" ] || scripts/corpus.sh "$CORPUS_DIR" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rows="$tmp/rows.tsv"
-for f in src.tar bin.tar logs.txt mixed.tar; do
+for f in $FILES; do
     in="$tmp/$f"
     head -c $((MB * 1000000)) "$CORPUS_DIR/$f" > "$in"
     for l in 1 2 3 4 5 6 7 8 9; do

@@ -430,9 +430,8 @@ fn interrupt_file_encode(resume: bool) {
         wait_until(60, "a segment in the partial output", || {
             exited = sigma.exists("out.sigma");
             exited
-                || fs::metadata(&partial).map_or(false, |m| {
-                    m.len() > (FILE_HEADER_LEN + SEGMENT_HEADER_LEN) as u64
-                })
+                || fs::metadata(&partial)
+                    .is_ok_and(|m| m.len() > (FILE_HEADER_LEN + SEGMENT_HEADER_LEN) as u64)
         });
         if exited {
             let (code, stderr) = wait_child(child);

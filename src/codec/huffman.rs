@@ -125,7 +125,7 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
     out.push(max_sym as u8);
     for pair in 0..max_sym / 2 + 1 {
         let lo = lens[2 * pair];
-        let hi = if 2 * pair + 1 <= max_sym {
+        let hi = if 2 * pair < max_sym {
             lens[2 * pair + 1]
         } else {
             0
@@ -334,7 +334,7 @@ mod tests {
         let mut skew = Vec::new();
         let (mut a, mut b) = (1usize, 1usize);
         for s in 0..30u8 {
-            skew.extend(std::iter::repeat(s).take(a));
+            skew.extend(std::iter::repeat_n(s, a));
             (a, b) = (b, a + b);
             if a > 200_000 {
                 break;

@@ -489,12 +489,8 @@ impl Index {
                 footer.segments, footer.raw_len
             ));
         }
-        let index_len = (INDEX_FIXED_LEN as u64).checked_add(
-            footer
-                .segments
-                .checked_mul(INDEX_ENTRY_LEN as u64)
-                .unwrap_or(u64::MAX),
-        );
+        let index_len = (INDEX_FIXED_LEN as u64)
+            .checked_add(footer.segments.saturating_mul(INDEX_ENTRY_LEN as u64));
         let misplaced = footer.index_offset < FILE_HEADER_LEN as u64
             || index_len.and_then(|l| footer.index_offset.checked_add(l)) != Some(foot_at);
         if misplaced {

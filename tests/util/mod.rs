@@ -212,7 +212,7 @@ impl<R: Read> Read for SplitReader<R> {
         self.calls += 1;
         // Every fifth call is one byte shorter (when that still reads something).
         let mut n = self.max.min(buf.len());
-        if self.calls % 5 == 0 && n > 1 {
+        if self.calls.is_multiple_of(5) && n > 1 {
             n -= 1;
         }
         self.inner.read(&mut buf[..n])
@@ -243,7 +243,7 @@ impl<R: Read> InterruptingReader<R> {
 impl<R: Read> Read for InterruptingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
-        if self.calls % self.every == 0 {
+        if self.calls.is_multiple_of(self.every) {
             self.interruptions += 1;
             return Err(io::Error::new(
                 io::ErrorKind::Interrupted,

@@ -15,6 +15,34 @@ pub fn put(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// Bytes [`put`] writes for `v`.
+#[inline(always)]
+pub fn len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// Reads the varint at `input[*ip..]` and advances `ip` past it; the errors name `*ip`.
+#[inline(always)]
+pub fn read(input: &[u8], ip: &mut usize) -> Result<u64, crate::error::CodecError> {
+    use crate::error::CodecError;
+    let at = *ip;
+    // Fast path: a one-byte varint.
+    if let Some(&b) = input.get(at) {
+        if b < 0x80 {
+            *ip += 1;
+            return Ok(u64::from(b));
+        }
+    }
+    match get(input.get(at..).unwrap_or(&[])) {
+        Varint::Done(v, n) => {
+            *ip += n;
+            Ok(v)
+        }
+        Varint::Incomplete => Err(CodecError::Truncated { at }),
+        Varint::Malformed => Err(CodecError::BadVarint { at }),
+    }
+}
+
 /// Outcome of [`get`].
 #[derive(Debug, PartialEq, Eq)]
 pub enum Varint {
@@ -55,6 +83,25 @@ mod tests {
             for cut in 0..b.len() {
                 assert_eq!(get(&b[..cut]), Varint::Incomplete);
             }
+        }
+    }
+
+    #[test]
+    fn len_matches_put() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            16383,
+            16384,
+            (1 << 21) - 1,
+            1 << 21,
+            u64::MAX,
+        ] {
+            let mut b = Vec::new();
+            put(&mut b, v);
+            assert_eq!(len(v), b.len(), "{v}");
         }
     }
 

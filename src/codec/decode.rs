@@ -8,29 +8,9 @@
 
 use super::{push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::error::CodecError;
-use crate::varint::{self, Varint};
+use crate::varint;
 
 const WILD: usize = 16;
-
-#[inline(always)]
-fn read_varint(input: &[u8], ip: &mut usize) -> Result<u64, CodecError> {
-    let at = *ip;
-    // Fast path: a one-byte varint.
-    if let Some(&b) = input.get(at) {
-        if b < 0x80 {
-            *ip += 1;
-            return Ok(u64::from(b));
-        }
-    }
-    match varint::get(&input[at.min(input.len())..]) {
-        Varint::Done(v, n) => {
-            *ip += n;
-            Ok(v)
-        }
-        Varint::Incomplete => Err(CodecError::Truncated { at }),
-        Varint::Malformed => Err(CodecError::BadVarint { at }),
-    }
-}
 
 /// Checks that `len` more bytes fit before `raw_len` and returns it as `usize`.
 #[inline(always)]
@@ -173,7 +153,7 @@ fn decode_into<const SPLIT: bool>(
             0 => {
                 let mut n = u64::from(tag & 0x3f);
                 if n == 0 {
-                    n = read_varint(input, &mut ip)?.saturating_add(64);
+                    n = varint::read(input, &mut ip)?.saturating_add(64);
                 }
                 let n = fits(n, op, raw_len, at)?;
                 let (src, sp) = if SPLIT {
@@ -206,9 +186,9 @@ fn decode_into<const SPLIT: bool>(
                 ip += 1;
                 let mut len = u64::from(tag & 0x3f) + MIN_REF as u64;
                 if tag & 0x3f == 0x3f {
-                    len += read_varint(input, &mut ip)?;
+                    len += varint::read(input, &mut ip)?;
                 }
-                let hi = read_varint(input, &mut ip)?;
+                let hi = varint::read(input, &mut ip)?;
                 let dist = ((hi << 8) | u64::from(lo)) + 1;
                 if dist > op as u64 {
                     return Err(CodecError::BadDistance {
@@ -226,7 +206,7 @@ fn decode_into<const SPLIT: bool>(
                 let slot = usize::from((tag >> 4) & 3);
                 let mut len = u64::from(tag & 0x0f) + MIN_DELTA as u64;
                 if tag & 0x0f == 0x0f {
-                    len += read_varint(input, &mut ip)?;
+                    len += varint::read(input, &mut ip)?;
                 }
                 let dist = reps[slot];
                 if dist > op {
@@ -245,7 +225,7 @@ fn decode_into<const SPLIT: bool>(
                 let period = usize::from((tag >> 4) & 3) + 1;
                 let mut len = u64::from(tag & 0x0f) + MIN_RUN as u64;
                 if tag & 0x0f == 0x0f {
-                    len += read_varint(input, &mut ip)?;
+                    len += varint::read(input, &mut ip)?;
                 }
                 let len = fits(len, op, raw_len, at)?;
                 let Some(pattern) = input.get(ip..ip + period) else {

@@ -143,16 +143,6 @@ fn common(b: &[u8], a: usize, i: usize, end: usize) -> usize {
     l
 }
 
-#[inline(always)]
-fn varint_len(v: usize) -> usize {
-    match v {
-        0..=0x7f => 1,
-        0x80..=0x3fff => 2,
-        0x4000..=0x1f_ffff => 3,
-        _ => 4,
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Reference,
@@ -178,7 +168,7 @@ impl Match {
         match self.kind {
             Kind::Delta(_) => {
                 1 + if self.len - MIN_DELTA >= 15 {
-                    varint_len(self.len - 18)
+                    varint::len((self.len - 18) as u64)
                 } else {
                     0
                 }
@@ -186,15 +176,15 @@ impl Match {
             Kind::Composite => {
                 1 + self.dist
                     + if self.len - MIN_RUN >= 15 {
-                        varint_len(self.len - 19)
+                        varint::len((self.len - 19) as u64)
                     } else {
                         0
                     }
             }
             Kind::Reference => {
-                2 + varint_len((self.dist - 1) >> 8)
+                2 + varint::len(((self.dist - 1) >> 8) as u64)
                     + if self.len - MIN_REF >= 63 {
-                        varint_len(self.len - 67)
+                        varint::len((self.len - 67) as u64)
                     } else {
                         0
                     }

@@ -60,12 +60,6 @@ fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
     }
     // Clamping may break Kraft's inequality: lengthen the rarest symbols that can still grow
     // until the code fits again.
-    let kraft = |lens: &[u8; 256]| -> u64 {
-        lens.iter()
-            .filter(|&&l| l > 0)
-            .map(|&l| 1u64 << (MAX_BITS - u32::from(l)))
-            .sum()
-    };
     let mut by_rarity = syms.clone();
     by_rarity.sort_by_key(|&s| (freq[s], s));
     let mut k = kraft(&lens);
@@ -81,6 +75,14 @@ fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
         }
     }
     lens
+}
+
+/// Kraft sum of the code lengths, scaled so that a complete code sums to 2^MAX_BITS.
+fn kraft(lens: &[u8; 256]) -> u64 {
+    lens.iter()
+        .filter(|&&l| l > 0)
+        .map(|&l| 1u64 << (MAX_BITS - u32::from(l)))
+        .sum()
 }
 
 /// Canonical codes (not reversed) for the given lengths.
@@ -115,7 +117,7 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
     let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
     let bits: u64 = (0..256).map(|s| freq[s] * u64::from(lens[s])).sum();
     let table_len = max_sym.map_or(0, |m| 2 + (m + 2) / 2);
-    let huff_len = table_len as u64 + varint_len(bits.div_ceil(8)) + bits.div_ceil(8);
+    let huff_len = table_len as u64 + varint::len(bits.div_ceil(8)) as u64 + bits.div_ceil(8);
     let Some(max_sym) = max_sym.filter(|_| huff_len < lits.len() as u64) else {
         out.push(0);
         out.extend_from_slice(lits);
@@ -158,16 +160,6 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
         n = n.saturating_sub(8);
     }
     debug_assert_eq!((out.len() - start) as u64, bits.div_ceil(8));
-}
-
-fn varint_len(v: u64) -> u64 {
-    let mut n = 1;
-    let mut v = v >> 7;
-    while v > 0 {
-        n += 1;
-        v >>= 7;
-    }
-    n
 }
 
 /// Decodes a literal section of `count` literals at the start of `input` into `out` (replaced).
@@ -215,23 +207,16 @@ pub fn decode(
             if max_sym % 2 == 0 && packed[nbytes - 1] >> 4 != 0 {
                 return Err(bad("unused length nibble set", 1 + nbytes));
             }
-            let kraft: u64 = lens
-                .iter()
-                .filter(|&&l| l > 0)
-                .map(|&l| 1u64 << (MAX_BITS - u32::from(l)))
-                .sum();
+            let kraft = kraft(&lens);
             if kraft == 0 || kraft > TABLE as u64 {
                 return Err(bad("code lengths violate Kraft's inequality", 1));
             }
             let mut ip = 2 + nbytes;
-            let stream_len = match varint::get(&input[ip.min(input.len())..]) {
-                varint::Varint::Done(v, n) => {
-                    ip += n;
-                    v
-                }
-                varint::Varint::Incomplete => return Err(CodecError::Truncated { at: at + ip }),
-                varint::Varint::Malformed => return Err(CodecError::BadVarint { at: at + ip }),
-            };
+            let stream_len = varint::read(input, &mut ip).map_err(|e| match e {
+                CodecError::Truncated { at: a } => CodecError::Truncated { at: at + a },
+                CodecError::BadVarint { at: a } => CodecError::BadVarint { at: at + a },
+                other => other,
+            })?;
             let Some(stream) = usize::try_from(stream_len)
                 .ok()
                 .and_then(|l| input.get(ip..ip.checked_add(l)?))

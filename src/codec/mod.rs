@@ -59,18 +59,11 @@ pub(crate) fn push_offset(reps: &mut [usize; 4], dist: usize) {
 }
 
 /// Counts the glyphs of each kind in a glyph stream: `[PRIMITIVE, REFERENCE, DELTA, COMPOSITE]`.
-/// Used by `sigma info -v` and by tests; fails like [`decompress`] on a corrupt stream.
+/// A diagnostic for tests and tools; a stream cut inside a glyph or with a bad varint is an error.
 pub fn glyph_kinds(stream: &[u8]) -> Result<[u64; 4], crate::error::CodecError> {
-    use crate::varint::{get, Varint};
     let mut counts = [0u64; 4];
     let mut ip = 0;
-    let var = |ip: &mut usize| match get(stream.get(*ip..).unwrap_or(&[])) {
-        Varint::Done(v, n) => {
-            *ip += n;
-            Ok(v)
-        }
-        _ => Err(crate::error::CodecError::Truncated { at: *ip }),
-    };
+    let var = |ip: &mut usize| crate::varint::read(stream, ip);
     while ip < stream.len() {
         let tag = stream[ip];
         ip += 1;

@@ -279,22 +279,23 @@ fn verify_partial(
     input: &File,
     opts: &Options,
 ) -> Result<Option<pipeline::ResumePoint>> {
-    use crate::format::{
-        self, FileHeader, IndexBuilder, IndexEntry, SegmentHeader, FILE_HEADER_LEN,
-        SEGMENT_HEADER_LEN, SEGMENT_MAGIC,
-    };
+    use crate::format::{self, FileHeader, IndexBuilder, IndexEntry, StreamParser};
     use std::os::unix::fs::FileExt;
     opts.validate()?;
-    let plen = partial.metadata()?.len();
-    if plen < FILE_HEADER_LEN as u64 {
-        return Ok(None);
-    }
     let input_len = input.metadata()?.len();
-    let mut hb = [0u8; FILE_HEADER_LEN];
-    partial.read_exact_at(&mut hb, 0)?;
-    let found = FileHeader::parse(&hb).map_err(|e| {
-        Error::ResumeMismatch(format!("the partial output is not a ΣLANG stream ({e})"))
-    })?;
+    // The partial output is a stream prefix: the stream parser walks it (header, segments in
+    // order, each within its limits) and stops at the first thing that is not a whole segment.
+    let mut parser = StreamParser::new(partial);
+    let found = match parser.header() {
+        Ok(h) => h,
+        Err(Error::Truncated { .. }) => return Ok(None), // not even a header: start over
+        Err(Error::Io(e)) => return Err(Error::Io(e)),
+        Err(e) => {
+            return Err(Error::ResumeMismatch(format!(
+                "the partial output is not a ΣLANG stream ({e})"
+            )))
+        }
+    };
     let want = FileHeader {
         level: opts.get_level(),
         segment_size: opts.resolved_segment_size(Some(input_len)),
@@ -307,27 +308,21 @@ fn verify_partial(
     }
     let seg = u64::from(want.segment_size);
     let mut index = IndexBuilder::new(true);
-    let mut at = FILE_HEADER_LEN as u64;
+    let mut written = parser.offset();
     let (mut payload, mut raw) = (Vec::new(), Vec::new());
-    while at + SEGMENT_HEADER_LEN as u64 <= plen {
-        let k = index.count();
-        let mut sb = [0u8; SEGMENT_HEADER_LEN];
-        partial.read_exact_at(&mut sb, at)?;
-        if sb[..4] != SEGMENT_MAGIC {
-            break; // the index of a finished-but-not-renamed run, or a torn write: redo from here
-        }
-        let Ok(h) = SegmentHeader::parse(&sb, at, want.segment_size, Some(k)) else {
-            break;
+    loop {
+        let (h, at) = match parser.next_segment(&mut payload) {
+            Ok(Some(segment)) => segment,
+            // The index and footer of a finished-but-not-renamed run: rewritten after the segments.
+            Ok(None) => break,
+            Err(Error::Io(e)) => return Err(Error::Io(e)),
+            // A torn or damaged segment: redo from here.
+            Err(_) => break,
         };
-        let end = at + SEGMENT_HEADER_LEN as u64 + u64::from(h.enc_len);
-        if u64::from(h.ordinal) != k || end > plen {
-            break;
-        }
-        payload.resize(h.enc_len as usize, 0);
-        partial.read_exact_at(&mut payload, at + SEGMENT_HEADER_LEN as u64)?;
         if format::payload_hash(&payload) != h.payload_hash {
             break;
         }
+        let k = index.count();
         let raw_off = k * seg;
         let expect_len = input_len.saturating_sub(raw_off).min(seg);
         raw.resize(expect_len as usize, 0);
@@ -344,7 +339,7 @@ fn verify_partial(
             enc_len: h.enc_len,
             raw_hash: h.raw_hash,
         });
-        at = end;
+        written = parser.offset();
     }
-    Ok(Some(pipeline::ResumePoint { index, written: at }))
+    Ok(Some(pipeline::ResumePoint { index, written }))
 }

@@ -410,9 +410,16 @@ fn check_unchanged(f: &File, len: u64) -> Result<()> {
     Ok(())
 }
 
-struct DecJob {
-    entry: Option<IndexEntry>,
-    header: Option<(SegmentHeader, u64)>,
+/// Where a decode job's segment comes from.
+enum Located<'a> {
+    /// A file read through its index: the worker reads the segment itself.
+    Indexed(&'a File, IndexEntry),
+    /// A stream: the producer parsed the header (at this encoded offset) and read the payload.
+    Parsed(SegmentHeader, u64),
+}
+
+struct DecJob<'a> {
+    at: Located<'a>,
     /// Encoded bytes consumed once this segment is done (for progress).
     enc_end: u64,
     enc: Vec<u8>,
@@ -439,130 +446,105 @@ pub fn decode(
     let threads = opts.resolved_threads();
     let window = opts.resolved_window();
     let cancel = Cancel::new();
-    let mut raw_done = 0u64;
-    match input {
+    /// The two ways segments are found: through a file's index (entry cursor), or by parsing.
+    enum Segments<'a, R> {
+        Indexed(&'a File, Index, usize),
+        Parsed(StreamParser<R>),
+    }
+    let (mut segments, header) = match input {
         Source::File(f) => {
-            let len = f.metadata()?.len();
-            let index = Index::read_at(&|b, at| f.read_exact_at(b, at), len)?;
-            let seg = index.header.segment_size as usize;
-            let mut stats = Stats::new(threads, index.header.segment_size);
-            stats.memory_estimate =
-                opts.decode_memory_estimate(index.header.segment_size, Some(index.footer.raw_len));
-            let (buffers, raw_cap) = opts.pool_shape(seg as u32, Some(index.footer.raw_len));
-            // Sizes here come from a validated index.
-            let in_pool = Pool::new(buffers, raw_cap + SEGMENT_HEADER_LEN, true);
-            let out_pool = Pool::new(buffers, raw_cap, true);
-            let mut entries = index.entries.iter();
-            let produce = || -> Result<Option<DecJob>> {
-                let Some(&e) = entries.next() else {
-                    return Ok(None);
-                };
-                let Some(enc) = in_pool.get(&cancel) else {
-                    return Ok(None);
-                };
-                let Some(out) = out_pool.get(&cancel) else {
-                    return Ok(None);
-                };
-                Ok(Some(DecJob {
-                    entry: Some(e),
-                    header: None,
-                    enc_end: e.enc_offset + (SEGMENT_HEADER_LEN as u64) + u64::from(e.enc_len),
-                    enc,
-                    out,
-                }))
-            };
-            let work = |mut job: DecJob| -> Result<DecDone> {
-                let t = Instant::now();
-                let e = job.entry.expect("file jobs carry their index entry");
-                in_pool.prepare(&mut job.enc);
-                out_pool.prepare(&mut job.out);
-                job.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
-                f.read_exact_at(&mut job.enc, e.enc_offset)?;
-                segment::decode_indexed(&e, seg as u32, &job.enc, &mut job.out)?;
-                in_pool.put(job.enc);
-                Ok(DecDone {
-                    out: job.out,
-                    enc_end: job.enc_end,
-                    latency: t.elapsed(),
-                })
-            };
-            let mut enc_done = format::FILE_HEADER_LEN as u64;
-            let consume = |d: DecDone| -> Result<()> {
-                output.write_all(&d.out)?;
-                raw_done += d.out.len() as u64;
-                enc_done = d.enc_end;
-                stats.segments += 1;
-                stats.record_latency(d.latency);
-                out_pool.put(d.out);
-                if let Some(p) = progress {
-                    p(enc_done, raw_done);
-                }
-                Ok(())
-            };
-            run_ordered(threads, window, &cancel, produce, work, consume)?;
-            output.flush()?;
-            stats.bytes_in = len;
-            stats.bytes_out = raw_done;
-            stats.finish(start.elapsed());
-            Ok(stats)
+            let index = Index::read_at(&|b, at| f.read_exact_at(b, at), f.metadata()?.len())?;
+            let header = index.header;
+            (Segments::Indexed(f, index, 0), header)
         }
         Source::Reader(r) => {
             let mut parser = StreamParser::new(r);
-            let fh = parser.header()?;
-            let mut stats = Stats::new(threads, fh.segment_size);
-            stats.memory_estimate = opts.decode_memory_estimate(fh.segment_size, None);
-            // A stream's sizes are claims until verified: grow buffers only as data arrives.
-            let in_pool = Pool::new(window, 0, false);
-            let out_pool = Pool::new(window, 0, false);
-            let parser_ref = &mut parser;
-            let produce = || -> Result<Option<DecJob>> {
-                let Some(mut enc) = in_pool.get(&cancel) else {
-                    return Ok(None);
-                };
-                let Some(out) = out_pool.get(&cancel) else {
-                    return Ok(None);
-                };
-                match parser_ref.next_segment(&mut enc)? {
-                    Some(h) => Ok(Some(DecJob {
-                        entry: None,
-                        header: Some(h),
-                        enc_end: parser_ref.offset(),
-                        enc,
-                        out,
-                    })),
-                    None => Ok(None),
-                }
-            };
-            let work = |mut job: DecJob| -> Result<DecDone> {
-                let t = Instant::now();
-                let (h, at) = job.header.expect("stream jobs carry their header");
-                segment::decode(&h, &job.enc, &mut job.out, at)?;
-                in_pool.put(job.enc);
-                Ok(DecDone {
-                    out: job.out,
-                    enc_end: job.enc_end,
-                    latency: t.elapsed(),
-                })
-            };
-            let mut enc_done = 0u64;
-            let consume = |d: DecDone| -> Result<()> {
-                output.write_all(&d.out)?;
-                raw_done += d.out.len() as u64;
-                enc_done = d.enc_end;
-                stats.segments += 1;
-                stats.record_latency(d.latency);
-                out_pool.put(d.out);
-                if let Some(p) = progress {
-                    p(enc_done, raw_done);
-                }
-                Ok(())
-            };
-            run_ordered(threads, window, &cancel, produce, work, consume)?;
-            output.flush()?;
-            stats.bytes_in = parser.offset();
-            stats.bytes_out = raw_done;
-            stats.finish(start.elapsed());
-            Ok(stats)
+            let header = parser.header()?;
+            (Segments::Parsed(parser), header)
         }
-    }
+    };
+    let raw_len = match &segments {
+        Segments::Indexed(_, index, _) => Some(index.footer.raw_len),
+        Segments::Parsed(_) => None,
+    };
+    let mut stats = Stats::new(threads, header.segment_size);
+    stats.memory_estimate = opts.decode_memory_estimate(header.segment_size, raw_len);
+    let (in_pool, out_pool) = match raw_len {
+        // Sizes from a validated index: buffers sized to them, touched on first use.
+        Some(len) => {
+            let (buffers, raw_cap) = opts.pool_shape(header.segment_size, Some(len));
+            (
+                Pool::new(buffers, raw_cap + SEGMENT_HEADER_LEN, true),
+                Pool::new(buffers, raw_cap, true),
+            )
+        }
+        // A stream's sizes are claims until verified: buffers grow only as data arrives.
+        None => (Pool::new(window, 0, false), Pool::new(window, 0, false)),
+    };
+    let produce = || -> Result<Option<DecJob<'_>>> {
+        let Some(mut enc) = in_pool.get(&cancel) else {
+            return Ok(None);
+        };
+        let Some(out) = out_pool.get(&cancel) else {
+            return Ok(None);
+        };
+        let (at, enc_end) = match &mut segments {
+            Segments::Parsed(p) => match p.next_segment(&mut enc)? {
+                Some((h, at)) => (Located::Parsed(h, at), p.offset()),
+                None => return Ok(None),
+            },
+            Segments::Indexed(f, index, next) => {
+                let Some(&e) = index.entries.get(*next) else {
+                    return Ok(None);
+                };
+                *next += 1;
+                let end = e.enc_offset + SEGMENT_HEADER_LEN as u64 + u64::from(e.enc_len);
+                (Located::Indexed(f, e), end)
+            }
+        };
+        Ok(Some(DecJob {
+            at,
+            enc_end,
+            enc,
+            out,
+        }))
+    };
+    let work = |mut job: DecJob<'_>| -> Result<DecDone> {
+        let t = Instant::now();
+        in_pool.prepare(&mut job.enc);
+        out_pool.prepare(&mut job.out);
+        match job.at {
+            Located::Indexed(f, e) => {
+                job.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
+                f.read_exact_at(&mut job.enc, e.enc_offset)?;
+                segment::decode_indexed(&e, header.segment_size, &job.enc, &mut job.out)?;
+            }
+            Located::Parsed(h, at) => segment::decode(&h, &job.enc, &mut job.out, at)?,
+        }
+        in_pool.put(job.enc);
+        Ok(DecDone {
+            out: job.out,
+            enc_end: job.enc_end,
+            latency: t.elapsed(),
+        })
+    };
+    let consume = |d: DecDone| -> Result<()> {
+        output.write_all(&d.out)?;
+        stats.bytes_out += d.out.len() as u64;
+        stats.segments += 1;
+        stats.record_latency(d.latency);
+        out_pool.put(d.out);
+        if let Some(p) = progress {
+            p(d.enc_end, stats.bytes_out);
+        }
+        Ok(())
+    };
+    run_ordered(threads, window, &cancel, produce, work, consume)?;
+    output.flush()?;
+    stats.bytes_in = match &segments {
+        Segments::Indexed(_, index, _) => index.encoded_len,
+        Segments::Parsed(p) => p.offset(),
+    };
+    stats.finish(start.elapsed());
+    Ok(stats)
 }

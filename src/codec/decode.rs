@@ -71,9 +71,19 @@ fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize) {
 /// `input`: a corrupt stream is an error naming the payload offset of the bad glyph, and `out` is
 /// then emptied.
 pub fn decompress(input: &[u8], out: &mut Vec<u8>, raw_len: usize) -> Result<(), CodecError> {
+    into_exact(out, raw_len, |out| decode_into::<false>(input, &[], out))
+}
+
+/// Runs `decode` on `out` sized to exactly `raw_len` bytes; on error `out` is emptied, so no
+/// partial output is ever left behind.
+fn into_exact(
+    out: &mut Vec<u8>,
+    raw_len: usize,
+    decode: impl FnOnce(&mut [u8]) -> Result<(), CodecError>,
+) -> Result<(), CodecError> {
     // Reusing the buffer's previous contents as scratch avoids zeroing it per segment.
     out.resize(raw_len, 0);
-    let r = decode_into::<false>(input, &[], out);
+    let r = decode(out);
     if r.is_err() {
         out.clear();
     }
@@ -125,12 +135,7 @@ pub fn decode_payload(
                 what: "bytes after the literal section",
             });
         }
-        out.resize(raw_len, 0);
-        let r = decode_into::<true>(glyphs, &lits, out);
-        if r.is_err() {
-            out.clear();
-        }
-        r
+        into_exact(out, raw_len, |out| decode_into::<true>(glyphs, &lits, out))
     })
 }
 

@@ -13,24 +13,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use sigmalang::{Error, Options, Resumed};
-use util::{assert_unchanged, layout, snapshot, Rng, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
+use util::{assert_unchanged, hard, layout, snapshot, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Text-like data with about one byte in twelve replaced by a random byte: it compresses, but
-/// level 9 has to search long hash chains for short matches, so it is slow.
-fn hard(len: usize, seed: u64) -> Vec<u8> {
-    let mut out = util::text(len, seed);
-    let mut r = Rng::new(seed ^ 0x5eed_5eed);
-    for b in out.iter_mut() {
-        if r.below(12) == 0 {
-            *b = r.byte();
-        }
-    }
-    out
-}
 
 /// True when the partial file already holds the file header and at least one whole segment.
 fn has_whole_segment(p: &Path) -> bool {

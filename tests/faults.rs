@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sigmalang::{Error, Options, Source};
-use util::{assert_unchanged, snapshot, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
+use util::{assert_unchanged, hard, snapshot, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -52,18 +52,6 @@ fn run_limited(sigma: &Sigma, args: &str) -> util::Run {
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-/// Text-like data with noise: compresses, but level 9 is slow on it.
-fn hard(len: usize, seed: u64) -> Vec<u8> {
-    let mut out = util::text(len, seed);
-    let mut r = util::Rng::new(seed ^ 0x5eed_5eed);
-    for b in out.iter_mut() {
-        if r.below(12) == 0 {
-            *b = r.byte();
-        }
-    }
-    out
 }
 
 /// Polls `cond` every 2 ms; panics after `secs` seconds.

@@ -436,11 +436,7 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
         a.input.as_deref().filter(|_| !from_stdin),
         target.as_deref(),
     )?;
-    let total = match &input_file {
-        Some(f) => Some(f.metadata()?.len()),
-        None => None,
-    };
-    let bar = progress::Progress::new(&name, total, a.common.progress, a.common.quiet);
+    let bar = progress::Progress::for_input(&name, input_file.as_ref(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
     let stats = match (&input_file, &target) {
         // A file into a file: through TARGET.partial, which --resume can continue after a crash.
@@ -586,11 +582,7 @@ fn decode(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let total = match &input_file {
-        Some(f) => Some(f.metadata()?.len()),
-        None => None,
-    };
-    let bar = progress::Progress::new(&name, total, a.common.progress, a.common.quiet);
+    let bar = progress::Progress::for_input(&name, input_file.as_ref(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
     let stats = sink.write(|w| {
         let r = match &input_file {
@@ -627,11 +619,7 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         Some(File::open(&a.input).with_context(|| format!("{name}: cannot open"))?)
     };
-    let total = match &file {
-        Some(f) => Some(f.metadata()?.len()),
-        None => None,
-    };
-    let bar = progress::Progress::new(&name, total, a.common.progress, a.common.quiet);
+    let bar = progress::Progress::for_input(&name, file.as_ref(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
     let r = match &file {
         None => sigmalang::decode(

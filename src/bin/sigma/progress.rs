@@ -67,6 +67,20 @@ impl Progress {
         p
     }
 
+    /// Progress for a command reading `input` (its length is the total; `None` is a pipe), as
+    /// `--progress` and `-q` ask.
+    pub fn for_input(
+        label: &str,
+        input: Option<&std::fs::File>,
+        common: &crate::Common,
+    ) -> std::io::Result<Progress> {
+        let total = match input {
+            Some(f) => Some(f.metadata()?.len()),
+            None => None,
+        };
+        Ok(Progress::new(label, total, common.progress, common.quiet))
+    }
+
     /// Reports that `done` bytes of input have been processed.
     pub fn update(&self, done: u64) {
         if let Some(b) = &self.bar {

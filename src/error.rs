@@ -7,36 +7,39 @@ use std::io;
 
 /// A glyph stream (the inside of one segment) could not be decoded.
 ///
-/// `at` is always the byte offset inside the segment's payload where the problem was found.
+/// `at` is the position where the problem was found: the byte offset inside the payload for the
+/// plain layout, inside the glyph part for the split layout, and the glyph's number (its tag's
+/// index) for the streams layout (docs/FORMAT.md).
 // Variant fields are described by each variant's message.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CodecError {
     /// The payload ended in the middle of a glyph.
-    #[error("glyph stream cut short at payload byte {at}")]
+    #[error("glyph stream cut short at glyph stream position {at}")]
     Truncated { at: usize },
     /// A glyph would write past the segment's declared raw length.
-    #[error("glyph at payload byte {at} writes {len} bytes past the declared raw length {limit}")]
+    #[error("glyph at glyph stream position {at} writes {len} bytes past the declared raw length {limit}")]
     OutputOverrun { at: usize, len: u64, limit: usize },
     /// A REFERENCE points before the start of the segment (or at distance 0).
-    #[error("glyph at payload byte {at} references distance {distance}, but only {available} bytes precede it")]
+    #[error("glyph at glyph stream position {at} references distance {distance}, but only {available} bytes precede it")]
     BadDistance {
         at: usize,
         distance: u64,
         available: usize,
     },
     /// A varint is longer than allowed or overflows.
-    #[error("malformed varint at payload byte {at}")]
+    #[error("malformed varint at glyph stream position {at}")]
     BadVarint { at: usize },
     /// The glyphs decoded to fewer bytes than the segment header declares.
     #[error("glyph stream produced {got} bytes, segment header declares {expected}")]
     ShortOutput { expected: usize, got: usize },
-    /// The literal section (entropy stage) is malformed.
-    #[error("malformed literal section at payload byte {at}: {what}")]
+    /// An entropy-coded section, or the fields it holds, is malformed (`at`: a payload byte, or a
+    /// glyph number in the streams layout).
+    #[error("malformed entropy-coded section at {at}: {what}")]
     BadLiterals { at: usize, what: &'static str },
     /// A reserved bit pattern was used.
-    #[error("reserved glyph tag {tag:#04x} at payload byte {at}")]
+    #[error("reserved glyph tag {tag:#04x} at glyph stream position {at}")]
     ReservedTag { at: usize, tag: u8 },
 }
 
@@ -53,7 +56,7 @@ pub enum Error {
     #[error("not a ΣLANG stream (bad magic {found:02x?})")]
     BadMagic { found: [u8; 4] },
     /// The stream was written by a format version this build does not read.
-    #[error("unsupported format version {found} (this build reads version {supported})")]
+    #[error("unsupported format version {found} (this build reads versions 1 to {supported})")]
     UnsupportedVersion { found: u8, supported: u8 },
     /// The file header is damaged.
     #[error("corrupt file header: {what}")]

@@ -279,7 +279,7 @@ fn verify_partial(
     input: &File,
     opts: &Options,
 ) -> Result<Option<pipeline::ResumePoint>> {
-    use crate::format::{self, FileHeader, IndexBuilder, IndexEntry, StreamParser};
+    use crate::format::{self, FileHeader, IndexBuilder, IndexEntry, StreamParser, VERSION};
     use std::os::unix::fs::FileExt;
     opts.validate()?;
     let input_len = input.metadata()?.len();
@@ -297,6 +297,7 @@ fn verify_partial(
         }
     };
     let want = FileHeader {
+        version: VERSION,
         level: opts.get_level(),
         segment_size: opts.resolved_segment_size(Some(input_len)),
     };

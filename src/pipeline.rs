@@ -17,7 +17,7 @@ use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};
 use crate::format::{
     self, FileHeader, Index, IndexBuilder, IndexEntry, SegmentHeader, StreamParser,
-    SEGMENT_HEADER_LEN,
+    SEGMENT_HEADER_LEN, VERSION,
 };
 use crate::options::Options;
 use crate::segment;
@@ -249,6 +249,7 @@ pub(crate) fn encode_from(
         None => {
             output.write_all(
                 &FileHeader {
+                    version: VERSION,
                     level,
                     segment_size: seg as u32,
                 }

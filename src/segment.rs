@@ -2,7 +2,9 @@
 
 use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};
-use crate::format::{self, SegmentHeader, FLAG_SPLIT, FLAG_STORED, SEGMENT_HEADER_LEN};
+use crate::format::{
+    self, SegmentHeader, FLAG_SPLIT, FLAG_STORED, FLAG_STREAMS, SEGMENT_HEADER_LEN,
+};
 
 /// Encodes `raw` as segment `ordinal` into `out` (cleared first): header then payload.
 pub(crate) fn encode(
@@ -16,6 +18,7 @@ pub(crate) fn encode(
     let flags = match codec::encode_payload(raw, mf, out) {
         Some(codec::Layout::Plain) => 0,
         Some(codec::Layout::Split) => FLAG_SPLIT,
+        Some(codec::Layout::Streams) => FLAG_STREAMS,
         None => {
             out.truncate(SEGMENT_HEADER_LEN);
             out.extend_from_slice(raw);
@@ -55,10 +58,10 @@ pub(crate) fn decode(
         out.clear();
         out.extend_from_slice(payload);
     } else {
-        let layout = if h.flags & FLAG_SPLIT != 0 {
-            codec::Layout::Split
-        } else {
-            codec::Layout::Plain
+        let layout = match h.flags {
+            FLAG_SPLIT => codec::Layout::Split,
+            FLAG_STREAMS => codec::Layout::Streams,
+            _ => codec::Layout::Plain,
         };
         codec::decode_payload(payload, layout, out, h.raw_len as usize).map_err(|source| {
             Error::Codec {

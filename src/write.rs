@@ -3,7 +3,7 @@
 
 use crate::codec::MatchFinder;
 use crate::error::Result;
-use crate::format::{FileHeader, IndexBuilder, IndexEntry, FILE_HEADER_LEN};
+use crate::format::{FileHeader, IndexBuilder, IndexEntry, FILE_HEADER_LEN, VERSION};
 use crate::options::Options;
 use crate::segment;
 use std::io::{self, Write};
@@ -58,6 +58,7 @@ impl<W: Write> Encoder<W> {
     fn header(&mut self) -> io::Result<()> {
         if !self.header_done {
             let h = FileHeader {
+                version: VERSION,
                 level: self.level,
                 segment_size: self.seg as u32,
             }

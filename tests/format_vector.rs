@@ -43,7 +43,7 @@ fn encoder_reproduces_the_spec_vector() {
 }
 
 /// tests/vectors/levelN.sigma: tests/vectors/input.txt encoded at each level with 4 KiB segments
-/// (levels ≥ 3 use the split layout with a Huffman literal section; see docs/FORMAT.md). Each must
+/// (level 1 uses the plain layout, levels ≥ 2 the streams layout; see docs/FORMAT.md). Each must
 /// decode to the input, and this build must still produce exactly those bytes.
 #[test]
 fn per_level_vectors_decode_and_reproduce() {
@@ -54,11 +54,12 @@ fn per_level_vectors_decode_and_reproduce() {
         let mut out = Vec::new();
         Decoder::new(&vector[..]).read_to_end(&mut out).unwrap();
         assert!(out == input, "level {level} vector decodes wrong");
+        assert_eq!(vector[4], 2, "level {level}: format version");
         let flags = vector[16 + 8];
         assert_eq!(
-            flags & 2 != 0,
-            level >= 3,
-            "level {level}: split layout flag"
+            flags,
+            if level >= 2 { 4 } else { 0 },
+            "level {level}: layout flags"
         );
         let mut enc =
             Encoder::new(Vec::new(), &Options::new().level(level).segment_size(4096)).unwrap();
@@ -68,4 +69,24 @@ fn per_level_vectors_decode_and_reproduce() {
             "level {level}: encoder output changed"
         );
     }
+}
+
+/// tests/vectors/v1-split-level3.sigma: the same input written at level 3 by a version-1 build
+/// (split layout: glyphs with the literals in one Huffman section). Archives written then must
+/// keep decoding, through the streaming decoder and through the file (indexed) path.
+#[test]
+fn version_1_split_vector_still_decodes() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+    let input = std::fs::read(format!("{dir}/input.txt")).unwrap();
+    let path = format!("{dir}/v1-split-level3.sigma");
+    let vector = std::fs::read(&path).unwrap();
+    assert_eq!(vector[4], 1, "format version");
+    assert_eq!(vector[16 + 8], 2, "split layout flag");
+    let mut out = Vec::new();
+    Decoder::new(&vector[..]).read_to_end(&mut out).unwrap();
+    assert!(out == input);
+    let mut out = Vec::new();
+    let f = std::fs::File::open(&path).unwrap();
+    sigmalang::decode(sigmalang::Source::File(&f), &mut out, &Options::new(), None).unwrap();
+    assert!(out == input);
 }

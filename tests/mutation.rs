@@ -11,7 +11,7 @@ mod fuzz;
 use fuzz::{decode_all, encode, fix_stream_checks, Paths, Rng};
 use sigmalang::format::{
     FileHeader, Footer, Index, SegmentHeader, FILE_HEADER_LEN, FOOTER_LEN, INDEX_ENTRY_LEN,
-    INDEX_FIXED_LEN, MAX_SEGMENT_SIZE,
+    INDEX_FIXED_LEN, MAX_SEGMENT_SIZE, VERSION,
 };
 use sigmalang::{Decoder, Options, Source};
 use std::io::{self, Read};
@@ -230,6 +230,7 @@ fn random_mutations_are_rejected_or_exact() {
 fn huge_claims_fail_fast() {
     const MAX: u32 = MAX_SEGMENT_SIZE;
     let fh = FileHeader {
+        version: VERSION,
         level: 3,
         segment_size: MAX,
     }
@@ -320,6 +321,7 @@ fn header_and_footer(len: u64) -> ([u8; FILE_HEADER_LEN], [u8; FOOTER_LEN]) {
     let n = (foot_at - FILE_HEADER_LEN as u64 - INDEX_FIXED_LEN as u64) / INDEX_ENTRY_LEN as u64;
     let index_offset = foot_at - INDEX_FIXED_LEN as u64 - n * INDEX_ENTRY_LEN as u64;
     let fh = FileHeader {
+        version: VERSION,
         level: 3,
         segment_size: seg as u32,
     }

@@ -1,5 +1,5 @@
 //! `split` fuzz target: see `check_split` in `fuzz/src/lib.rs` for the input layout and what is
-//! asserted (the entropy stage: split payloads and their Huffman literal sections). Run with
+//! asserted (the entropy stage: streams and split payloads and their Huffman byte sections). Run with
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run split` (see `fuzz/README.md`).
 #![no_main]
 

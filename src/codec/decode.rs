@@ -71,7 +71,9 @@ fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize) {
 /// `input`: a corrupt stream is an error naming the payload offset of the bad glyph, and `out` is
 /// then emptied.
 pub fn decompress(input: &[u8], out: &mut Vec<u8>, raw_len: usize) -> Result<(), CodecError> {
-    into_exact(out, raw_len, |out| decode_into::<false>(input, &[], out))
+    into_exact(out, raw_len, |out| {
+        decode_into(&mut Inline { input, ip: 0 }, out)
+    })
 }
 
 /// Runs `decode` on `out` sized to exactly `raw_len` bytes; on error `out` is emptied, so no
@@ -91,7 +93,10 @@ fn into_exact(
 }
 
 thread_local! {
-    static LITS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Per-thread scratch for the decoded streams of an entropy-coded payload.
+    static SCRATCH: std::cell::RefCell<[Vec<u8>; 5]> = const {
+        std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()])
+    };
 }
 
 fn le32_at(input: &[u8], at: usize) -> Result<usize, CodecError> {
@@ -101,83 +106,330 @@ fn le32_at(input: &[u8], at: usize) -> Result<usize, CodecError> {
         .ok_or(CodecError::Truncated { at })
 }
 
-/// Decodes a segment payload of either layout into `out` (exactly `raw_len` bytes). The split
-/// layout's literal section is decoded first (into a per-thread scratch buffer), then the glyphs,
-/// whose PRIMITIVE glyphs take their bytes from it in order.
+/// Decodes the section (`count` u32, then a byte section) at `input[at..]` into `out`;
+/// returns where the next section starts. `limit` bounds `count` (`what` names the violation).
+fn section(
+    input: &[u8],
+    at: usize,
+    limit: usize,
+    what: &'static str,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
+    let count = le32_at(input, at)?;
+    if count > limit {
+        return Err(CodecError::BadLiterals { at, what });
+    }
+    let start = at + 4;
+    let used = super::huffman::decode(input.get(start..).unwrap_or(&[]), count, out, start)?;
+    Ok(start + used)
+}
+
+/// Decodes a segment payload of any layout into `out` (exactly `raw_len` bytes). The entropy
+/// layouts' sections are decoded first (into per-thread scratch buffers), then the glyphs, which
+/// take their fields from them.
 pub fn decode_payload(
     input: &[u8],
     layout: super::Layout,
     out: &mut Vec<u8>,
     raw_len: usize,
 ) -> Result<(), CodecError> {
-    if layout == super::Layout::Plain {
-        return decompress(input, out, raw_len);
-    }
-    let glyph_len = le32_at(input, 0)?;
-    let Some(glyphs) = input.get(4..).and_then(|r| r.get(..glyph_len)) else {
-        return Err(CodecError::Truncated { at: 0 });
-    };
-    let count_at = 4 + glyph_len;
-    let lit_count = le32_at(input, count_at)?;
-    if lit_count > raw_len {
-        return Err(CodecError::BadLiterals {
-            at: count_at,
-            what: "more literals than the segment's length",
-        });
-    }
-    let section_at = count_at + 4;
-    LITS.with(|cell| {
-        let mut lits = cell.borrow_mut();
-        let used = super::huffman::decode(&input[section_at..], lit_count, &mut lits, section_at)?;
-        if section_at + used != input.len() {
-            return Err(CodecError::BadLiterals {
-                at: section_at + used,
-                what: "bytes after the literal section",
-            });
+    match layout {
+        super::Layout::Plain => decompress(input, out, raw_len),
+        super::Layout::Split => {
+            let glyph_len = le32_at(input, 0)?;
+            let Some(glyphs) = input.get(4..).and_then(|r| r.get(..glyph_len)) else {
+                return Err(CodecError::Truncated { at: 0 });
+            };
+            SCRATCH.with(|cell| {
+                let mut bufs = cell.borrow_mut();
+                let lits = &mut bufs[4];
+                let end = section(
+                    input,
+                    4 + glyph_len,
+                    raw_len,
+                    "more literals than the segment's length",
+                    lits,
+                )?;
+                if end != input.len() {
+                    return Err(CodecError::BadLiterals {
+                        at: end,
+                        what: "bytes after the literal section",
+                    });
+                }
+                let mut fields = Split {
+                    glyphs: Inline {
+                        input: glyphs,
+                        ip: 0,
+                    },
+                    lits,
+                    lp: 0,
+                };
+                into_exact(out, raw_len, |out| decode_into(&mut fields, out))
+            })
         }
-        into_exact(out, raw_len, |out| decode_into::<true>(glyphs, &lits, out))
-    })
+        super::Layout::Streams => SCRATCH.with(|cell| {
+            let mut bufs = cell.borrow_mut();
+            let [tags, lens, los, his, lits] = &mut *bufs;
+            // Every glyph writes at least one byte, and so does every literal: a count above
+            // `raw_len` is an error before anything is allocated for it.
+            let mut at = 0;
+            at = section(
+                input,
+                at,
+                raw_len,
+                "more glyphs than the segment's length",
+                tags,
+            )?;
+            at = section(input, at, usize::MAX, "", lens)?;
+            at = section(
+                input,
+                at,
+                raw_len,
+                "more offsets than the segment's length",
+                los,
+            )?;
+            at = section(input, at, usize::MAX, "", his)?;
+            at = section(
+                input,
+                at,
+                raw_len,
+                "more literals than the segment's length",
+                lits,
+            )?;
+            if at != input.len() {
+                return Err(CodecError::BadLiterals {
+                    at,
+                    what: "bytes after the last section",
+                });
+            }
+            let mut fields = Streams {
+                tags,
+                tp: 0,
+                lens: Inline { input: lens, ip: 0 },
+                los,
+                op: 0,
+                his: Inline { input: his, ip: 0 },
+                lits,
+                lp: 0,
+            };
+            into_exact(out, raw_len, |out| decode_into(&mut fields, out))
+        }),
+    }
 }
 
-/// The glyph decoder. With `SPLIT`, PRIMITIVE glyphs carry no bytes and take them from `lits`.
-fn decode_into<const SPLIT: bool>(
-    input: &[u8],
-    lits: &[u8],
-    out: &mut [u8],
-) -> Result<(), CodecError> {
-    let mut lp = 0usize;
+/// Where the glyph decoder takes each field of a glyph from. The plain layout reads them all from
+/// one stream in order ([`Inline`]); the split layout takes literal bytes from a separate buffer
+/// ([`Split`]); the streams layout takes every kind of field from its own stream ([`Streams`]).
+trait Fields {
+    /// The next glyph's tag and its position for error messages; `None` after the last glyph.
+    fn tag(&mut self) -> Option<(u8, usize)>;
+    /// The low distance byte of a REFERENCE.
+    fn lo(&mut self, at: usize) -> Result<u8, CodecError>;
+    /// A length varint.
+    fn len(&mut self) -> Result<u64, CodecError>;
+    /// The high distance varint of a REFERENCE.
+    fn hi(&mut self) -> Result<u64, CodecError>;
+    /// The buffer literal bytes come from and its cursor.
+    fn literals(&mut self) -> (&[u8], &mut usize);
+    /// The error for a literal run that overruns [`Fields::literals`].
+    fn literals_short(at: usize) -> CodecError;
+    /// The `n` pattern bytes of a COMPOSITE.
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError>;
+    /// Called after the last glyph: every field must have been used.
+    fn finish(&self) -> Result<(), CodecError>;
+}
+
+/// Every field inline, in glyph order, from one buffer.
+struct Inline<'a> {
+    input: &'a [u8],
+    ip: usize,
+}
+
+impl Fields for Inline<'_> {
+    #[inline(always)]
+    fn tag(&mut self) -> Option<(u8, usize)> {
+        let at = self.ip;
+        let &t = self.input.get(at)?;
+        self.ip += 1;
+        Some((t, at))
+    }
+    #[inline(always)]
+    fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
+        let &b = self
+            .input
+            .get(self.ip)
+            .ok_or(CodecError::Truncated { at })?;
+        self.ip += 1;
+        Ok(b)
+    }
+    #[inline(always)]
+    fn len(&mut self) -> Result<u64, CodecError> {
+        varint::read(self.input, &mut self.ip)
+    }
+    #[inline(always)]
+    fn hi(&mut self) -> Result<u64, CodecError> {
+        varint::read(self.input, &mut self.ip)
+    }
+    #[inline(always)]
+    fn literals(&mut self) -> (&[u8], &mut usize) {
+        (self.input, &mut self.ip)
+    }
+    fn literals_short(at: usize) -> CodecError {
+        CodecError::Truncated { at }
+    }
+    #[inline(always)]
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError> {
+        let p = self
+            .input
+            .get(self.ip..self.ip + n)
+            .ok_or(CodecError::Truncated { at })?;
+        self.ip += n;
+        Ok(p)
+    }
+    fn finish(&self) -> Result<(), CodecError> {
+        Ok(())
+    }
+}
+
+/// The split layout: glyphs inline, literal bytes from their own buffer.
+struct Split<'a> {
+    glyphs: Inline<'a>,
+    lits: &'a [u8],
+    lp: usize,
+}
+
+impl Fields for Split<'_> {
+    #[inline(always)]
+    fn tag(&mut self) -> Option<(u8, usize)> {
+        self.glyphs.tag()
+    }
+    #[inline(always)]
+    fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
+        self.glyphs.lo(at)
+    }
+    #[inline(always)]
+    fn len(&mut self) -> Result<u64, CodecError> {
+        self.glyphs.len()
+    }
+    #[inline(always)]
+    fn hi(&mut self) -> Result<u64, CodecError> {
+        self.glyphs.hi()
+    }
+    #[inline(always)]
+    fn literals(&mut self) -> (&[u8], &mut usize) {
+        (self.lits, &mut self.lp)
+    }
+    fn literals_short(at: usize) -> CodecError {
+        CodecError::BadLiterals {
+            at,
+            what: "glyphs use more literals than the section holds",
+        }
+    }
+    #[inline(always)]
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError> {
+        self.glyphs.pattern(n, at)
+    }
+    fn finish(&self) -> Result<(), CodecError> {
+        if self.lp != self.lits.len() {
+            return Err(CodecError::BadLiterals {
+                at: self.glyphs.ip,
+                what: "literals left over after the last glyph",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The streams layout: tags, lengths, low distance bytes, high distance varints and literal
+/// (and pattern) bytes each from their own decoded section. Error positions are glyph numbers.
+struct Streams<'a> {
+    tags: &'a [u8],
+    tp: usize,
+    lens: Inline<'a>,
+    los: &'a [u8],
+    op: usize,
+    his: Inline<'a>,
+    lits: &'a [u8],
+    lp: usize,
+}
+
+impl Fields for Streams<'_> {
+    #[inline(always)]
+    fn tag(&mut self) -> Option<(u8, usize)> {
+        let at = self.tp;
+        let &t = self.tags.get(at)?;
+        self.tp += 1;
+        Some((t, at))
+    }
+    #[inline(always)]
+    fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
+        let &b = self.los.get(self.op).ok_or(CodecError::BadLiterals {
+            at,
+            what: "glyphs use more distance bytes than the section holds",
+        })?;
+        self.op += 1;
+        Ok(b)
+    }
+    #[inline(always)]
+    fn len(&mut self) -> Result<u64, CodecError> {
+        self.lens.len()
+    }
+    #[inline(always)]
+    fn hi(&mut self) -> Result<u64, CodecError> {
+        self.his.hi()
+    }
+    #[inline(always)]
+    fn literals(&mut self) -> (&[u8], &mut usize) {
+        (self.lits, &mut self.lp)
+    }
+    fn literals_short(at: usize) -> CodecError {
+        Split::literals_short(at)
+    }
+    #[inline(always)]
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError> {
+        let p = self
+            .lits
+            .get(self.lp..self.lp + n)
+            .ok_or(Self::literals_short(at))?;
+        self.lp += n;
+        Ok(p)
+    }
+    fn finish(&self) -> Result<(), CodecError> {
+        let at = self.tp;
+        let left = |what| Err(CodecError::BadLiterals { at, what });
+        if self.lens.ip != self.lens.input.len() {
+            return left("lengths left over after the last glyph");
+        }
+        if self.op != self.los.len() || self.his.ip != self.his.input.len() {
+            return left("distances left over after the last glyph");
+        }
+        if self.lp != self.lits.len() {
+            return left("literals left over after the last glyph");
+        }
+        Ok(())
+    }
+}
+
+/// The glyph decoder: reads glyphs from `f` until it has none left, writing `out`, which must end
+/// up exactly full.
+fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), CodecError> {
     let raw_len = out.len();
     let mut reps = INITIAL_OFFSETS;
-    let mut ip = 0usize;
     let mut op = 0usize;
-    while ip < input.len() {
-        let at = ip;
-        let tag = input[ip];
-        ip += 1;
+    while let Some((tag, at)) = f.tag() {
         match tag >> 6 {
             0 => {
                 let mut n = u64::from(tag & 0x3f);
                 if n == 0 {
-                    n = varint::read(input, &mut ip)?.saturating_add(64);
+                    n = f.len()?.saturating_add(64);
                 }
                 let n = fits(n, op, raw_len, at)?;
-                let (src, sp) = if SPLIT {
-                    (lits, &mut lp)
-                } else {
-                    (input, &mut ip)
-                };
+                let (src, sp) = f.literals();
                 if n <= WILD && *sp + WILD <= src.len() && op + WILD <= raw_len {
                     out[op..op + WILD].copy_from_slice(&src[*sp..*sp + WILD]);
                 } else {
                     let Some(bytes) = src.get(*sp..*sp + n) else {
-                        return Err(if SPLIT {
-                            CodecError::BadLiterals {
-                                at,
-                                what: "glyphs use more literals than the section holds",
-                            }
-                        } else {
-                            CodecError::Truncated { at }
-                        });
+                        return Err(F::literals_short(at));
                     };
                     out[op..op + n].copy_from_slice(bytes);
                 }
@@ -185,15 +437,12 @@ fn decode_into<const SPLIT: bool>(
                 op += n;
             }
             1 => {
-                let Some(&lo) = input.get(ip) else {
-                    return Err(CodecError::Truncated { at });
-                };
-                ip += 1;
+                let lo = f.lo(at)?;
                 let mut len = u64::from(tag & 0x3f) + MIN_REF as u64;
                 if tag & 0x3f == 0x3f {
-                    len += varint::read(input, &mut ip)?;
+                    len += f.len()?;
                 }
-                let hi = varint::read(input, &mut ip)?;
+                let hi = f.hi()?;
                 let dist = ((hi << 8) | u64::from(lo)) + 1;
                 if dist > op as u64 {
                     return Err(CodecError::BadDistance {
@@ -211,7 +460,7 @@ fn decode_into<const SPLIT: bool>(
                 let slot = usize::from((tag >> 4) & 3);
                 let mut len = u64::from(tag & 0x0f) + MIN_DELTA as u64;
                 if tag & 0x0f == 0x0f {
-                    len += varint::read(input, &mut ip)?;
+                    len += f.len()?;
                 }
                 let dist = reps[slot];
                 if dist > op {
@@ -230,13 +479,10 @@ fn decode_into<const SPLIT: bool>(
                 let period = usize::from((tag >> 4) & 3) + 1;
                 let mut len = u64::from(tag & 0x0f) + MIN_RUN as u64;
                 if tag & 0x0f == 0x0f {
-                    len += varint::read(input, &mut ip)?;
+                    len += f.len()?;
                 }
                 let len = fits(len, op, raw_len, at)?;
-                let Some(pattern) = input.get(ip..ip + period) else {
-                    return Err(CodecError::Truncated { at });
-                };
-                ip += period;
+                let pattern = f.pattern(period, at)?;
                 if period == 1 {
                     out[op..op + len].fill(pattern[0]);
                 } else {
@@ -253,5 +499,5 @@ fn decode_into<const SPLIT: bool>(
             got: op,
         });
     }
-    Ok(())
+    f.finish()
 }

@@ -35,7 +35,7 @@ fn params(level: u8) -> Params {
         chain_log,
         lazy,
         accel,
-        entropy: level >= 3,
+        entropy: level >= 2,
     };
     match level {
         0 | 1 => p(14, 0, 0, 0, 5),
@@ -57,8 +57,8 @@ pub struct MatchFinder {
     params: Params,
     head: Vec<u32>,
     chain: Vec<u32>,
-    /// Literal bytes of the split layout (entropy levels only), reused per segment.
-    lits: Vec<u8>,
+    /// The streams of the streams layout (entropy levels only), reused per segment.
+    streams: Streams,
     /// Every position below this one is already linked into the chain (chain levels only).
     next: usize,
 }
@@ -78,7 +78,7 @@ impl MatchFinder {
             } else {
                 Vec::new()
             },
-            lits: Vec::new(),
+            streams: Streams::default(),
             next: 0,
         }
     }
@@ -94,8 +94,8 @@ impl MatchFinder {
         (4 << p.hash_log) + if p.depth > 0 { 4 << p.chain_log } else { 0 }
     }
 
-    /// Heap bytes of per-thread scratch for segments of `segment` bytes (the literal buffer of the
-    /// entropy levels).
+    /// Heap bytes of per-thread scratch for segments of `segment` bytes (the streams of the entropy
+    /// levels, which together hold less than a segment: the encoder gives up at that size).
     pub fn scratch_bytes(level: u8, segment: usize) -> usize {
         if params(level).entropy {
             segment
@@ -225,14 +225,113 @@ fn classify(len: usize, dist: usize, reps: &[usize; 4]) -> Match {
     }
 }
 
-/// Writes glyphs to `out`; literal bytes go after their PRIMITIVE header (plain layout) or, when
-/// `lits` is set, to that separate buffer (split layout, for the entropy stage).
-struct Emitter<'a> {
-    out: &'a mut Vec<u8>,
-    lits: Option<&'a mut Vec<u8>>,
+/// Where the encoder puts the fields of each glyph: one buffer in glyph order (the plain layout,
+/// `Vec<u8>`) or one stream per kind of field ([`Streams`], the entropy levels). Mirrors the
+/// decoder's `Fields`.
+trait Sink {
+    fn tag(&mut self, t: u8);
+    /// The low distance byte of a REFERENCE.
+    fn lo(&mut self, b: u8);
+    /// A length varint.
+    fn length(&mut self, v: u64);
+    /// The high distance varint of a REFERENCE.
+    fn hi(&mut self, v: u64);
+    /// Literal and COMPOSITE pattern bytes.
+    fn bytes(&mut self, b: &[u8]);
+    /// Bytes written so far (for the streams: their total, the size of the same plain stream).
+    fn size(&self) -> usize;
 }
 
-impl Emitter<'_> {
+impl Sink for Vec<u8> {
+    #[inline(always)]
+    fn tag(&mut self, t: u8) {
+        self.push(t);
+    }
+    #[inline(always)]
+    fn lo(&mut self, b: u8) {
+        self.push(b);
+    }
+    #[inline(always)]
+    fn length(&mut self, v: u64) {
+        varint::put(self, v);
+    }
+    #[inline(always)]
+    fn hi(&mut self, v: u64) {
+        varint::put(self, v);
+    }
+    #[inline(always)]
+    fn bytes(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+    #[inline(always)]
+    fn size(&self) -> usize {
+        self.len()
+    }
+}
+
+/// The five streams of the streams layout (docs/FORMAT.md), in section order.
+#[derive(Default)]
+struct Streams {
+    tags: Vec<u8>,
+    lens: Vec<u8>,
+    los: Vec<u8>,
+    his: Vec<u8>,
+    lits: Vec<u8>,
+}
+
+impl Streams {
+    fn all(&self) -> [&Vec<u8>; 5] {
+        [&self.tags, &self.lens, &self.los, &self.his, &self.lits]
+    }
+    /// Empties the streams, each with room for a whole segment of `n` bytes (the most any can hold
+    /// before the encoder gives up), so they are allocated once per thread, not per segment.
+    fn reset(&mut self, n: usize) {
+        for v in [
+            &mut self.tags,
+            &mut self.lens,
+            &mut self.los,
+            &mut self.his,
+            &mut self.lits,
+        ] {
+            v.clear();
+            v.reserve(n);
+        }
+    }
+}
+
+impl Sink for Streams {
+    #[inline(always)]
+    fn tag(&mut self, t: u8) {
+        self.tags.push(t);
+    }
+    #[inline(always)]
+    fn lo(&mut self, b: u8) {
+        self.los.push(b);
+    }
+    #[inline(always)]
+    fn length(&mut self, v: u64) {
+        varint::put(&mut self.lens, v);
+    }
+    #[inline(always)]
+    fn hi(&mut self, v: u64) {
+        varint::put(&mut self.his, v);
+    }
+    #[inline(always)]
+    fn bytes(&mut self, b: &[u8]) {
+        self.lits.extend_from_slice(b);
+    }
+    #[inline(always)]
+    fn size(&self) -> usize {
+        self.all().iter().map(|v| v.len()).sum()
+    }
+}
+
+/// Writes glyphs to a [`Sink`].
+struct Emitter<'a, S: Sink> {
+    s: &'a mut S,
+}
+
+impl<S: Sink> Emitter<'_, S> {
     #[inline(always)]
     fn literals(&mut self, lits: &[u8]) {
         let n = lits.len();
@@ -240,21 +339,17 @@ impl Emitter<'_> {
             return;
         }
         if n < 64 {
-            self.out.push(n as u8);
+            self.s.tag(n as u8);
         } else {
-            self.out.push(0);
-            varint::put(self.out, (n - 64) as u64);
+            self.s.tag(0);
+            self.s.length((n - 64) as u64);
         }
-        match &mut self.lits {
-            Some(l) => l.extend_from_slice(lits),
-            None => self.out.extend_from_slice(lits),
-        }
+        self.s.bytes(lits);
     }
 
-    /// Bytes produced so far (glyphs and literals).
     #[inline(always)]
     fn size(&self) -> usize {
-        self.out.len() + self.lits.as_ref().map_or(0, |l| l.len())
+        self.s.size()
     }
 
     #[inline(always)]
@@ -264,10 +359,10 @@ impl Emitter<'_> {
                 let l = m.len - MIN_DELTA;
                 let tag = 0x80 | ((slot as u8) << 4);
                 if l < 15 {
-                    self.out.push(tag | l as u8);
+                    self.s.tag(tag | l as u8);
                 } else {
-                    self.out.push(tag | 15);
-                    varint::put(self.out, (l - 15) as u64);
+                    self.s.tag(tag | 15);
+                    self.s.length((l - 15) as u64);
                 }
                 use_slot(reps, slot);
             }
@@ -275,76 +370,71 @@ impl Emitter<'_> {
                 let l = m.len - MIN_RUN;
                 let tag = 0xc0 | (((m.dist - 1) as u8) << 4);
                 if l < 15 {
-                    self.out.push(tag | l as u8);
+                    self.s.tag(tag | l as u8);
                 } else {
-                    self.out.push(tag | 15);
-                    varint::put(self.out, (l - 15) as u64);
+                    self.s.tag(tag | 15);
+                    self.s.length((l - 15) as u64);
                 }
-                self.out.extend_from_slice(&input[pos - m.dist..pos]);
+                self.s.bytes(&input[pos - m.dist..pos]);
             }
             Kind::Reference => {
                 let l = m.len - MIN_REF;
                 let d = m.dist - 1;
                 if l < 63 {
-                    self.out.push(0x40 | l as u8);
-                    self.out.push(d as u8);
+                    self.s.tag(0x40 | l as u8);
+                    self.s.lo(d as u8);
                 } else {
-                    self.out.push(0x7f);
-                    self.out.push(d as u8);
-                    varint::put(self.out, (l - 63) as u64);
+                    self.s.tag(0x7f);
+                    self.s.lo(d as u8);
+                    self.s.length((l - 63) as u64);
                 }
-                varint::put(self.out, (d >> 8) as u64);
+                self.s.hi((d >> 8) as u64);
                 push_offset(reps, m.dist);
             }
         }
     }
 }
 
-/// How a coded segment's payload is laid out (segment header flag `SPLIT`, docs/FORMAT.md).
+/// How a coded segment's payload is laid out (segment header flags, docs/FORMAT.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
-    /// The glyph stream with literal bytes inline.
+    /// The glyph stream with every field inline (flags 0; levels 1–2).
     Plain,
-    /// `glyph_len u32 | glyph stream without literal bytes | lit_count u32 | literal section`.
+    /// `glyph_len u32 | glyph stream without literal bytes | lit_count u32 | literal section`
+    /// (flag `SPLIT`). Written by format-1 builds before the streams layout; still decoded.
     Split,
+    /// Five sections — tags, lengths, low distance bytes, high distance varints, literal bytes —
+    /// each a `count u32` and a raw or Huffman-coded byte section (flag `STREAMS`; levels ≥ 2).
+    Streams,
 }
 
-/// Appends the payload of one segment at the finder's level: at levels ≥ 3 the split layout with
-/// Huffman-coded literals when that is smaller, else the plain glyph stream. `None` (with the
-/// appended bytes unspecified) when neither would be smaller than `input`: store it raw.
+/// Appends the payload of one segment at the finder's level: the streams layout at levels ≥ 2
+/// (unless the plain glyph stream is smaller), the plain glyph stream at level 1. `None` (with the appended bytes unspecified) when it would not be
+/// smaller than `input`: store it raw.
 pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> Option<Layout> {
     if !mf.params.entropy {
         return compress(input, mf, out).then_some(Layout::Plain);
     }
     let base = out.len();
     let n = input.len();
-    let mut lits = std::mem::take(&mut mf.lits);
-    if lits.capacity() < n {
-        // Touch the scratch once, up to the segment size, so memory does not creep with the data.
-        lits.resize(n, 0);
-    }
-    lits.clear();
-    out.extend_from_slice(&[0; 4]);
-    let ok = compress_with(input, mf, out, Some(&mut lits));
+    let mut st = std::mem::take(&mut mf.streams);
+    st.reset(n);
     let mut layout = None;
-    if ok {
-        let glyph_len = (out.len() - base - 4) as u32;
-        out[base..base + 4].copy_from_slice(&glyph_len.to_le_bytes());
-        out.extend_from_slice(&(lits.len() as u32).to_le_bytes());
-        let section = out.len();
-        super::huffman::encode(&lits, out);
-        if out[section] == 1 && out.len() - base < n {
-            layout = Some(Layout::Split);
+    if compress_with(input, mf, &mut st, 0) {
+        for v in st.all() {
+            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            super::huffman::encode(v, out);
+        }
+        // The sections cost ~25 bytes of counts and modes: on tiny or incompressible segments the
+        // plain stream (exactly the streams' total) can be smaller.
+        if out.len() - base < st.size() {
+            layout = Some(Layout::Streams);
+        } else {
+            out.truncate(base);
+            layout = compress(input, mf, out).then_some(Layout::Plain);
         }
     }
-    mf.lits = lits;
-    if layout.is_none() {
-        // Entropy coding did not pay: the plain layout (a second pass over the segment).
-        out.truncate(base);
-        if compress(input, mf, out) {
-            layout = Some(Layout::Plain);
-        }
-    }
+    mf.streams = st;
     layout
 }
 
@@ -353,28 +443,25 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
 /// Returns `false`, leaving the appended bytes unspecified, as soon as the glyph stream would not be
 /// smaller than `input`: the caller then truncates `out` and stores the segment raw.
 pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
-    compress_with(input, mf, out, None)
-}
-
-/// [`compress`], with literal bytes sent to `lits` instead of `out` when it is given.
-fn compress_with(
-    input: &[u8],
-    mf: &mut MatchFinder,
-    out: &mut Vec<u8>,
-    lits: Option<&mut Vec<u8>>,
-) -> bool {
     let base = out.len();
     out.reserve(compressed_bound(input.len()));
+    compress_with(input, mf, out, base)
+}
+
+/// Parses `input` into glyphs written to `sink`, whose size was `base` before; `false` as soon as
+/// they would not be smaller than `input`.
+fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base: usize) -> bool {
     let n = input.len();
     if n < 16 {
         return false;
     }
     mf.reset();
+    let e = Emitter { s: sink };
     if mf.params.depth == 0 {
-        return compress_fast(input, mf, Emitter { out, lits }, base);
+        return compress_fast(input, mf, e, base);
     }
     let p = mf.params;
-    let mut e = Emitter { out, lits };
+    let mut e = e;
     let mut reps = INITIAL_OFFSETS;
     // Matches may start up to `n - 8` so every probe can read 8 bytes; the tail goes out as literals.
     let limit = n - 8;
@@ -419,7 +506,12 @@ fn compress_with(
 
 /// Levels 1–2: one probe of the repeat offset and one of the hash table per position, with skip
 /// acceleration over incompressible stretches and backward extension of every match found.
-fn compress_fast(input: &[u8], mf: &mut MatchFinder, mut e: Emitter<'_>, base: usize) -> bool {
+fn compress_fast<S: Sink>(
+    input: &[u8],
+    mf: &mut MatchFinder,
+    mut e: Emitter<'_, S>,
+    base: usize,
+) -> bool {
     let n = input.len();
     let limit = n - 8;
     let log = mf.params.hash_log;
@@ -659,7 +751,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod split_tests {
+mod entropy_tests {
     use super::*;
     use crate::codec::decode_payload;
 
@@ -679,16 +771,16 @@ mod split_tests {
     }
 
     #[test]
-    fn entropy_levels_use_the_split_layout_on_text_and_roundtrip() {
+    fn entropy_levels_use_the_streams_layout_on_text_and_roundtrip() {
         let data = text(3000);
-        for level in 3..=9 {
+        for level in 2..=9 {
             let mut mf = MatchFinder::new(level);
             let mut out = Vec::new();
             let layout = encode_payload(&data, &mut mf, &mut out).expect("text compresses");
-            assert_eq!(layout, Layout::Split, "level {level}");
+            assert_eq!(layout, Layout::Streams, "level {level}");
             let mut plain = Vec::new();
             assert!(compress(&data, &mut MatchFinder::new(level), &mut plain));
-            assert!(out.len() < plain.len(), "Huffman literals must pay on text");
+            assert!(out.len() < plain.len(), "entropy coding must pay on text");
             let mut dec = Vec::new();
             decode_payload(&out, layout, &mut dec, data.len()).unwrap();
             assert!(dec == data);
@@ -696,40 +788,107 @@ mod split_tests {
     }
 
     #[test]
-    fn fast_levels_keep_the_plain_layout() {
+    fn level_one_and_tiny_segments_use_the_plain_layout() {
         let data = text(3000);
         let mut out = Vec::new();
         assert_eq!(
             encode_payload(&data, &mut MatchFinder::new(1), &mut out),
             Some(Layout::Plain)
         );
+        // 60 bytes: the five section headers would cost more than entropy coding saves.
+        let tiny = b"abcdefgh-abcdefgh-abcdefgh-abcdefgh-abcdefgh-abcdefgh-abcdef";
+        for level in 2..=9 {
+            out.clear();
+            assert_eq!(
+                encode_payload(tiny, &mut MatchFinder::new(level), &mut out),
+                Some(Layout::Plain),
+                "level {level}"
+            );
+            let mut dec = Vec::new();
+            decode_payload(&out, Layout::Plain, &mut dec, tiny.len()).unwrap();
+            assert_eq!(dec, tiny);
+        }
     }
 
     /// The codec has no checksums (the segment's raw_hash catches wrong output): a damaged payload
     /// must give an error or exactly `raw_len` bytes, never a panic; a cut one is always an error.
-    #[test]
-    fn every_flip_and_cut_of_a_split_payload_is_handled() {
-        let data = text(400);
-        let mut enc = Vec::new();
-        assert_eq!(
-            encode_payload(&data, &mut MatchFinder::new(3), &mut enc),
-            Some(Layout::Split)
-        );
+    fn flips_and_cuts_are_handled(enc: &[u8], layout: Layout, raw_len: usize) {
         let mut dec = Vec::new();
         for at in 0..enc.len() {
             for mask in [0x01u8, 0x80, 0xff] {
-                let mut bad = enc.clone();
+                let mut bad = enc.to_vec();
                 bad[at] ^= mask;
-                if decode_payload(&bad, Layout::Split, &mut dec, data.len()).is_ok() {
-                    assert_eq!(dec.len(), data.len(), "flip at {at}");
+                if decode_payload(&bad, layout, &mut dec, raw_len).is_ok() {
+                    assert_eq!(dec.len(), raw_len, "flip at {at}");
                 }
             }
         }
         for cut in 0..enc.len() {
             assert!(
-                decode_payload(&enc[..cut], Layout::Split, &mut dec, data.len()).is_err(),
+                decode_payload(&enc[..cut], layout, &mut dec, raw_len).is_err(),
                 "cut at {cut}"
             );
+        }
+        // One byte too many after the last section is an error too.
+        let mut long = enc.to_vec();
+        long.push(0);
+        assert!(decode_payload(&long, layout, &mut dec, raw_len).is_err());
+    }
+
+    #[test]
+    fn every_flip_and_cut_of_a_streams_payload_is_handled() {
+        let data = text(400);
+        let mut enc = Vec::new();
+        assert_eq!(
+            encode_payload(&data, &mut MatchFinder::new(3), &mut enc),
+            Some(Layout::Streams)
+        );
+        flips_and_cuts_are_handled(&enc, Layout::Streams, data.len());
+    }
+
+    /// Version 1 files hold split-layout payloads, which this build still decodes: the payload of
+    /// tests/vectors/v1-split-level3.sigma (one segment; file header 16 bytes, segment header 36).
+    #[test]
+    fn every_flip_and_cut_of_a_legacy_split_payload_is_handled() {
+        let file = include_bytes!("../../tests/vectors/v1-split-level3.sigma");
+        let input = include_bytes!("../../tests/vectors/input.txt");
+        assert_eq!(file[16 + 8], crate::format::FLAG_SPLIT);
+        let enc_len = u32::from_le_bytes(file[16 + 16..16 + 20].try_into().unwrap()) as usize;
+        let payload = &file[16 + 36..16 + 36 + enc_len];
+        let mut dec = Vec::new();
+        decode_payload(payload, Layout::Split, &mut dec, input.len()).unwrap();
+        assert_eq!(dec, input);
+        flips_and_cuts_are_handled(payload, Layout::Split, input.len());
+    }
+
+    /// Every stream's literal must be used: a section holding one literal more than the glyphs take
+    /// is an error, not silently ignored.
+    #[test]
+    fn left_over_stream_bytes_are_errors() {
+        let data = text(200);
+        let mut mf = MatchFinder::new(3);
+        let mut enc = Vec::new();
+        assert_eq!(
+            encode_payload(&data, &mut mf, &mut enc),
+            Some(Layout::Streams)
+        );
+        // Rebuild the payload with raw sections: as is (k = 5, must decode), then with one extra
+        // byte in each section in turn.
+        let st = &mf.streams;
+        for k in 0..=5 {
+            let mut bad = Vec::new();
+            for (j, v) in st.all().iter().enumerate() {
+                let mut v = v.to_vec();
+                if j == k {
+                    v.push(0);
+                }
+                bad.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                bad.push(0);
+                bad.extend_from_slice(&v);
+            }
+            let mut dec = Vec::new();
+            let r = decode_payload(&bad, Layout::Streams, &mut dec, data.len());
+            assert_eq!(r.is_ok(), k == 5, "extra byte in section {k}: {r:?}");
         }
     }
 }

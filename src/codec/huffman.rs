@@ -1,6 +1,6 @@
-//! Canonical Huffman coding of a segment's literal bytes (the entropy stage; levels ≥ 3).
+//! Canonical Huffman coding of byte sections (the entropy stage; levels ≥ 2).
 //!
-//! Literal section layout (docs/FORMAT.md, "Literal section"):
+//! Byte section layout (docs/FORMAT.md, "Byte section"):
 //!
 //! | field          | size              | meaning                                                   |
 //! |----------------|-------------------|-----------------------------------------------------------|
@@ -107,7 +107,7 @@ fn reverse(code: u16, len: u8) -> u32 {
     (u32::from(code).reverse_bits()) >> (32 - u32::from(len))
 }
 
-/// Appends the literal section for `lits` to `out`: Huffman when it is smaller than raw, else raw.
+/// Appends the byte section for `lits` to `out`: Huffman when it is smaller than raw, else raw.
 pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
     let mut freq = [0u64; 256];
     for &b in lits {
@@ -162,7 +162,7 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
     debug_assert_eq!((out.len() - start) as u64, bits.div_ceil(8));
 }
 
-/// Decodes a literal section of `count` literals at the start of `input` into `out` (replaced).
+/// Decodes a byte section of `count` bytes at the start of `input` into `out` (replaced).
 /// Returns the bytes of `input` it occupied. `at` is the section's offset in the payload, for errors.
 pub fn decode(
     input: &[u8],
@@ -244,25 +244,38 @@ pub fn decode(
                     j += 1 << l;
                 }
             }
-            out.reserve(count);
+            out.resize(count, 0);
             let mut acc: u64 = 0;
             let mut nbits: u32 = 0;
             let mut sp = 0usize;
-            let mut consumed: u64 = 0;
-            for _ in 0..count {
-                if nbits < MAX_BITS {
-                    if sp + 8 <= stream.len() {
-                        acc |= u64::from_le_bytes(stream[sp..sp + 8].try_into().unwrap()) << nbits;
-                        let take = (63 - nbits) / 8;
-                        sp += take as usize;
-                        nbits += take * 8;
-                    } else {
-                        while nbits <= 56 && sp < stream.len() {
-                            acc |= u64::from(stream[sp]) << nbits;
-                            sp += 1;
-                            nbits += 8;
-                        }
-                    }
+            let mut k = 0usize;
+            // Fast path: refill to at least 56 bits, then decode five codes (5 × 11 ≤ 56) with no
+            // further checks; an invalid pattern (length 0) consumes nothing and is caught per batch.
+            const BATCH: usize = 5;
+            while k + BATCH <= count && sp + 8 <= stream.len() {
+                acc |= u64::from_le_bytes(stream[sp..sp + 8].try_into().unwrap()) << nbits;
+                sp += ((63 - nbits) / 8) as usize;
+                nbits |= 56;
+                let mut invalid = false;
+                for slot in &mut out[k..k + BATCH] {
+                    let e = table[(acc & (TABLE as u64 - 1)) as usize];
+                    let l = u32::from(e & 15);
+                    invalid |= l == 0;
+                    *slot = (e >> 4) as u8;
+                    acc >>= l;
+                    nbits -= l;
+                }
+                if invalid {
+                    return Err(bad("bit pattern matches no code", ip + sp));
+                }
+                k += BATCH;
+            }
+            // The rest, a byte at a time near the end of the stream.
+            while k < count {
+                while nbits <= 56 && sp < stream.len() {
+                    acc |= u64::from(stream[sp]) << nbits;
+                    sp += 1;
+                    nbits += 8;
                 }
                 let e = table[(acc & (TABLE as u64 - 1)) as usize];
                 let l = u32::from(e & 15);
@@ -274,11 +287,12 @@ pub fn decode(
                         at: at + ip + stream.len(),
                     });
                 }
-                out.push((e >> 4) as u8);
+                out[k] = (e >> 4) as u8;
                 acc >>= l;
                 nbits -= l;
-                consumed += u64::from(l);
+                k += 1;
             }
+            let consumed = sp as u64 * 8 - u64::from(nbits);
             if consumed.div_ceil(8) != stream.len() as u64 {
                 return Err(bad("bitstream longer than its codes", ip));
             }

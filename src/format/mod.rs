@@ -18,7 +18,10 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 use xxhash_rust::xxh32::xxh32;
 
 /// Format version written by this build.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
+/// Oldest format version this build reads (version 1 has no streams layout; everything else is
+/// the same).
+pub const MIN_VERSION: u8 = 1;
 /// File magic: "ΣLG" in UTF-8.
 pub const FILE_MAGIC: [u8; 4] = [0xce, 0xa3, b'L', b'G'];
 /// Segment header sync marker: "ΣSG" (also what salvage scans for).
@@ -46,8 +49,11 @@ pub const MAX_SEGMENT_SIZE: u32 = 256 << 20;
 
 /// Segment flag: the payload is the raw bytes (the glyph stream would not have been smaller).
 pub const FLAG_STORED: u8 = 1;
-/// Segment flag: split layout, literals entropy-coded in a literal section (docs/FORMAT.md).
+/// Segment flag: split layout, literals entropy-coded in a byte section (version-1 files; docs/FORMAT.md).
 pub const FLAG_SPLIT: u8 = 2;
+/// Segment flag: streams layout, every kind of glyph field in its own entropy-coded section
+/// (docs/FORMAT.md).
+pub const FLAG_STREAMS: u8 = 4;
 
 fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
@@ -64,6 +70,8 @@ fn check(bytes: &[u8]) -> u32 {
 /// The 16-byte file header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileHeader {
+    /// Format version ([`MIN_VERSION`]..=[`VERSION`]; this build writes [`VERSION`]).
+    pub version: u8,
     /// Codec level the file was written with (informational; decoding does not need it).
     pub level: u8,
     /// Raw bytes per segment (every segment but the last is exactly this long).
@@ -75,7 +83,7 @@ impl FileHeader {
     pub fn to_bytes(&self) -> [u8; FILE_HEADER_LEN] {
         let mut b = [0u8; FILE_HEADER_LEN];
         b[0..4].copy_from_slice(&FILE_MAGIC);
-        b[4] = VERSION;
+        b[4] = self.version;
         b[5] = 0; // flags, reserved
         b[6] = self.level;
         b[7] = 0; // reserved
@@ -91,7 +99,7 @@ impl FileHeader {
         if magic != FILE_MAGIC {
             return Err(Error::BadMagic { found: magic });
         }
-        if b[4] != VERSION {
+        if !(MIN_VERSION..=VERSION).contains(&b[4]) {
             return Err(Error::UnsupportedVersion {
                 found: b[4],
                 supported: VERSION,
@@ -111,6 +119,7 @@ impl FileHeader {
             ));
         }
         Ok(FileHeader {
+            version: b[4],
             level: b[6],
             segment_size,
         })
@@ -182,9 +191,7 @@ impl SegmentHeader {
             raw_hash: le64(b, 20),
             payload_hash: le32(b, 28),
         };
-        if h.flags & !(FLAG_STORED | FLAG_SPLIT) != 0
-            || h.flags == FLAG_STORED | FLAG_SPLIT
-            || b[9..12] != [0, 0, 0]
+        if !matches!(h.flags, 0 | FLAG_STORED | FLAG_SPLIT | FLAG_STREAMS) || b[9..12] != [0, 0, 0]
         {
             return bad(format!("reserved flag bits set ({:#04x})", h.flags));
         }

@@ -707,7 +707,7 @@ fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
             })
             .collect();
         let v = serde_json::json!({
-            "file": name, "format_version": sigmalang::format::VERSION, "level": header.level,
+            "file": name, "format_version": header.version, "level": header.level,
             "segment_size": header.segment_size, "segments": entries.len(), "stored_segments": stored,
             "raw_bytes": raw, "encoded_bytes": encoded_len, "ratio": ratio,
             "stream_xxh3": format!("{stream_hash:016x}"), "segment_list": segs,
@@ -715,7 +715,7 @@ fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!("file:           {name}");
-        println!("format version: {}", sigmalang::format::VERSION);
+        println!("format version: {}", header.version);
         println!("level:          {}", header.level);
         println!("segment size:   {} bytes", header.segment_size);
         println!("segments:       {} ({stored} stored raw)", entries.len());

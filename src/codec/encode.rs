@@ -164,6 +164,7 @@ impl Match {
         kind: Kind::Reference,
     };
 
+    #[inline(always)]
     fn cost(&self) -> usize {
         match self.kind {
             Kind::Delta(_) => {
@@ -193,6 +194,7 @@ impl Match {
     }
 
     /// Bytes saved over emitting the same span as literals (may be negative).
+    #[inline(always)]
     fn gain(&self) -> isize {
         if self.len == 0 {
             return 0;

@@ -107,6 +107,18 @@ fn reverse(code: u16, len: u8) -> u32 {
     (u32::from(code).reverse_bits()) >> (32 - u32::from(len))
 }
 
+/// Sections of at least this many bytes are coded as four bitstreams (mode 2), which decode in
+/// parallel; shorter ones as one (mode 1), saving the three stream lengths.
+const FOUR_STREAMS_FROM: usize = 4096;
+
+/// The four quarters mode 2 splits `count` symbols into: the first three hold ⌈count/4⌉ each, the
+/// last the rest (possibly none).
+fn quarters(count: usize) -> [std::ops::Range<usize>; 4] {
+    let q = count.div_ceil(4);
+    let at = |j: usize| (j * q).min(count);
+    [at(0)..at(1), at(1)..at(2), at(2)..at(3), at(3)..count]
+}
+
 /// Appends the byte section for `lits` to `out`: Huffman when it is smaller than raw, else raw.
 pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
     let mut freq = [0u64; 256];
@@ -115,15 +127,29 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
     }
     let lens = code_lengths(&freq);
     let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
-    let bits: u64 = (0..256).map(|s| freq[s] * u64::from(lens[s])).sum();
-    let table_len = max_sym.map_or(0, |m| 2 + (m + 2) / 2);
-    let huff_len = table_len as u64 + varint::len(bits.div_ceil(8)) as u64 + bits.div_ceil(8);
+    let bits_of =
+        |part: &[u8]| -> u64 { part.iter().map(|&b| u64::from(lens[usize::from(b)])).sum() };
+    let four = lits.len() >= FOUR_STREAMS_FROM;
+    // Bytes of each bitstream: one, or one per quarter.
+    let parts: Vec<&[u8]> = if four {
+        quarters(lits.len()).map(|r| &lits[r]).to_vec()
+    } else {
+        vec![lits]
+    };
+    let sizes: Vec<u64> = parts.iter().map(|p| bits_of(p).div_ceil(8)).collect();
+    let total: u64 = sizes.iter().sum();
+    let table_len = max_sym.map_or(0, |m| 2 + (m + 2) / 2) as u64;
+    let lens_len: u64 = sizes[..sizes.len() - 1]
+        .iter()
+        .map(|&b| varint::len(b) as u64)
+        .sum();
+    let huff_len = table_len + varint::len(total) as u64 + lens_len + total;
     let Some(max_sym) = max_sym.filter(|_| huff_len < lits.len() as u64) else {
         out.push(0);
         out.extend_from_slice(lits);
         return;
     };
-    out.push(1);
+    out.push(if four { 2 } else { 1 });
     out.push(max_sym as u8);
     for pair in 0..max_sym / 2 + 1 {
         let lo = lens[2 * pair];
@@ -134,7 +160,10 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
         };
         out.push(lo | (hi << 4));
     }
-    varint::put(out, bits.div_ceil(8));
+    varint::put(out, total);
+    for &b in &sizes[..sizes.len() - 1] {
+        varint::put(out, b);
+    }
     let codes = canonical(&lens);
     let mut rev = [0u32; 256];
     for s in 0..256 {
@@ -142,24 +171,122 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
             rev[s] = reverse(codes[s], lens[s]);
         }
     }
-    let start = out.len();
-    let mut acc: u64 = 0;
-    let mut n: u32 = 0;
-    for &b in lits {
-        acc |= u64::from(rev[usize::from(b)]) << n;
-        n += u32::from(lens[usize::from(b)]);
-        if n >= 32 {
-            out.extend_from_slice(&(acc as u32).to_le_bytes());
-            acc >>= 32;
-            n -= 32;
+    for (part, &size) in parts.iter().zip(&sizes) {
+        let start = out.len();
+        let mut acc: u64 = 0;
+        let mut n: u32 = 0;
+        for &b in *part {
+            acc |= u64::from(rev[usize::from(b)]) << n;
+            n += u32::from(lens[usize::from(b)]);
+            if n >= 32 {
+                out.extend_from_slice(&(acc as u32).to_le_bytes());
+                acc >>= 32;
+                n -= 32;
+            }
+        }
+        while n > 0 {
+            out.push(acc as u8);
+            acc >>= 8;
+            n = n.saturating_sub(8);
+        }
+        debug_assert_eq!((out.len() - start) as u64, size);
+    }
+}
+
+/// Reads one bitstream least significant bit first, `n` bits buffered in `acc`. Bits of `acc` above
+/// `n` are the next stream bits or zero, so refilling may OR whole words in.
+struct Bits<'a> {
+    s: &'a [u8],
+    sp: usize,
+    acc: u64,
+    n: u32,
+}
+
+impl<'a> Bits<'a> {
+    fn new(s: &'a [u8]) -> Bits<'a> {
+        Bits {
+            s,
+            sp: 0,
+            acc: 0,
+            n: 0,
         }
     }
-    while n > 0 {
-        out.push(acc as u8);
-        acc >>= 8;
-        n = n.saturating_sub(8);
+    /// Tops the buffer up to at least 56 bits with one 8-byte read; `false` (nothing read) near the
+    /// end of the stream.
+    #[inline(always)]
+    fn refill(&mut self) -> bool {
+        let Some(w) = self.s.get(self.sp..self.sp + 8) else {
+            return false;
+        };
+        self.acc |= u64::from_le_bytes(w.try_into().unwrap()) << self.n;
+        self.sp += ((63 - self.n) / 8) as usize;
+        self.n |= 56;
+        true
     }
-    debug_assert_eq!((out.len() - start) as u64, bits.div_ceil(8));
+    /// The table entry of the next code, consumed. An entry of length 0 (no code) consumes nothing.
+    #[inline(always)]
+    fn next(&mut self, table: &[u16; TABLE]) -> u16 {
+        let e = table[(self.acc & (TABLE as u64 - 1)) as usize];
+        let l = u32::from(e & 15);
+        self.acc >>= l;
+        self.n -= l;
+        e
+    }
+}
+
+/// Decodes symbols into `out[k..]` from `b`, then checks that the codes filled the bitstream
+/// exactly (its padding bits zero). `at` is the stream's offset in the payload, for errors.
+fn finish(
+    b: &mut Bits<'_>,
+    table: &[u16; TABLE],
+    out: &mut [u8],
+    mut k: usize,
+    at: usize,
+) -> Result<(), CodecError> {
+    let bad = |what: &'static str, off: usize| CodecError::BadLiterals { at: at + off, what };
+    // Five codes per refill (5 × 11 ≤ 56 bits) with no further checks; an invalid pattern
+    // (length 0) consumes nothing and is caught per batch.
+    const BATCH: usize = 5;
+    while k + BATCH <= out.len() && b.refill() {
+        let mut invalid = false;
+        for slot in &mut out[k..k + BATCH] {
+            let e = b.next(table);
+            invalid |= e & 15 == 0;
+            *slot = (e >> 4) as u8;
+        }
+        if invalid {
+            return Err(bad("bit pattern matches no code", b.sp));
+        }
+        k += BATCH;
+    }
+    // The rest, a byte at a time near the end of the stream.
+    for slot in &mut out[k..] {
+        while b.n <= 56 && b.sp < b.s.len() {
+            b.acc |= u64::from(b.s[b.sp]) << b.n;
+            b.sp += 1;
+            b.n += 8;
+        }
+        let e = table[(b.acc & (TABLE as u64 - 1)) as usize];
+        let l = u32::from(e & 15);
+        if l == 0 {
+            return Err(bad("bit pattern matches no code", b.sp));
+        }
+        if l > b.n {
+            return Err(CodecError::Truncated { at: at + b.s.len() });
+        }
+        *slot = (e >> 4) as u8;
+        b.acc >>= l;
+        b.n -= l;
+    }
+    let consumed = b.sp as u64 * 8 - u64::from(b.n);
+    if consumed.div_ceil(8) != b.s.len() as u64 {
+        return Err(bad("bitstream longer than its codes", 0));
+    }
+    let pad = (8 - consumed % 8) % 8;
+    if pad > 0 && b.s[b.s.len() - 1] >> (8 - pad) != 0 {
+        return Err(bad("padding bits set", b.s.len() - 1));
+    }
+    Ok(())
 }
 
 /// Decodes a byte section of `count` bytes at the start of `input` into `out` (replaced).
@@ -171,139 +298,140 @@ pub fn decode(
     at: usize,
 ) -> Result<usize, CodecError> {
     let bad = |what: &'static str, off: usize| CodecError::BadLiterals { at: at + off, what };
+    let truncated = |off: usize| CodecError::Truncated { at: at + off };
+    let varint_at = |ip: &mut usize| {
+        varint::read(input, ip).map_err(|e| match e {
+            CodecError::Truncated { at: a } => CodecError::Truncated { at: at + a },
+            CodecError::BadVarint { at: a } => CodecError::BadVarint { at: at + a },
+            other => other,
+        })
+    };
     out.clear();
     let Some(&mode) = input.first() else {
-        return Err(CodecError::Truncated { at });
+        return Err(truncated(0));
     };
-    match mode {
-        0 => {
-            let Some(raw) = input.get(1..1 + count) else {
-                return Err(CodecError::Truncated { at });
-            };
-            out.extend_from_slice(raw);
-            Ok(1 + count)
-        }
-        1 => {
-            let Some(&max_sym) = input.get(1) else {
-                return Err(CodecError::Truncated { at });
-            };
-            let max_sym = usize::from(max_sym);
-            let nbytes = max_sym / 2 + 1;
-            let Some(packed) = input.get(2..2 + nbytes) else {
-                return Err(CodecError::Truncated { at });
-            };
-            let mut lens = [0u8; 256];
-            for s in 0..=max_sym {
-                let l = if s % 2 == 0 {
-                    packed[s / 2] & 15
-                } else {
-                    packed[s / 2] >> 4
-                };
-                if u32::from(l) > MAX_BITS {
-                    return Err(bad("code length above 11", 2 + s / 2));
-                }
-                lens[s] = l;
-            }
-            if max_sym % 2 == 0 && packed[nbytes - 1] >> 4 != 0 {
-                return Err(bad("unused length nibble set", 1 + nbytes));
-            }
-            let kraft = kraft(&lens);
-            if kraft == 0 || kraft > TABLE as u64 {
-                return Err(bad("code lengths violate Kraft's inequality", 1));
-            }
-            let mut ip = 2 + nbytes;
-            let stream_len = varint::read(input, &mut ip).map_err(|e| match e {
-                CodecError::Truncated { at: a } => CodecError::Truncated { at: at + a },
-                CodecError::BadVarint { at: a } => CodecError::BadVarint { at: at + a },
-                other => other,
-            })?;
-            let Some(stream) = usize::try_from(stream_len)
-                .ok()
-                .and_then(|l| input.get(ip..ip.checked_add(l)?))
-            else {
-                return Err(CodecError::Truncated { at: at + ip });
-            };
-            // A code is at least one bit: more literals than bits cannot be right (and would
-            // otherwise let a tiny stream demand a large buffer).
-            if count as u64 > stream.len() as u64 * 8 {
-                return Err(bad("more literals than bits", ip));
-            }
-            // Decoding table indexed by the next MAX_BITS stream bits: (symbol << 4) | length.
-            let codes = canonical(&lens);
-            let mut table = [0u16; TABLE];
-            for s in 0..256 {
-                let l = lens[s];
-                if l == 0 {
-                    continue;
-                }
-                let r = reverse(codes[s], l) as usize;
-                let entry = ((s as u16) << 4) | u16::from(l);
-                let mut j = r;
-                while j < TABLE {
-                    table[j] = entry;
-                    j += 1 << l;
-                }
-            }
-            out.resize(count, 0);
-            let mut acc: u64 = 0;
-            let mut nbits: u32 = 0;
-            let mut sp = 0usize;
-            let mut k = 0usize;
-            // Fast path: refill to at least 56 bits, then decode five codes (5 × 11 ≤ 56) with no
-            // further checks; an invalid pattern (length 0) consumes nothing and is caught per batch.
-            const BATCH: usize = 5;
-            while k + BATCH <= count && sp + 8 <= stream.len() {
-                acc |= u64::from_le_bytes(stream[sp..sp + 8].try_into().unwrap()) << nbits;
-                sp += ((63 - nbits) / 8) as usize;
-                nbits |= 56;
-                let mut invalid = false;
-                for slot in &mut out[k..k + BATCH] {
-                    let e = table[(acc & (TABLE as u64 - 1)) as usize];
-                    let l = u32::from(e & 15);
-                    invalid |= l == 0;
-                    *slot = (e >> 4) as u8;
-                    acc >>= l;
-                    nbits -= l;
-                }
-                if invalid {
-                    return Err(bad("bit pattern matches no code", ip + sp));
-                }
-                k += BATCH;
-            }
-            // The rest, a byte at a time near the end of the stream.
-            while k < count {
-                while nbits <= 56 && sp < stream.len() {
-                    acc |= u64::from(stream[sp]) << nbits;
-                    sp += 1;
-                    nbits += 8;
-                }
-                let e = table[(acc & (TABLE as u64 - 1)) as usize];
-                let l = u32::from(e & 15);
-                if l == 0 {
-                    return Err(bad("bit pattern matches no code", ip + sp));
-                }
-                if l > nbits {
-                    return Err(CodecError::Truncated {
-                        at: at + ip + stream.len(),
-                    });
-                }
-                out[k] = (e >> 4) as u8;
-                acc >>= l;
-                nbits -= l;
-                k += 1;
-            }
-            let consumed = sp as u64 * 8 - u64::from(nbits);
-            if consumed.div_ceil(8) != stream.len() as u64 {
-                return Err(bad("bitstream longer than its codes", ip));
-            }
-            let pad = (8 - consumed % 8) % 8;
-            if pad > 0 && stream[stream.len() - 1] >> (8 - pad) != 0 {
-                return Err(bad("padding bits set", ip + stream.len() - 1));
-            }
-            Ok(ip + stream.len())
-        }
-        m => Err(CodecError::ReservedTag { at, tag: m }),
+    if mode == 0 {
+        let Some(raw) = input.get(1..1 + count) else {
+            return Err(truncated(0));
+        };
+        out.extend_from_slice(raw);
+        return Ok(1 + count);
     }
+    if mode > 2 {
+        return Err(CodecError::ReservedTag { at, tag: mode });
+    }
+    let Some(&max_sym) = input.get(1) else {
+        return Err(truncated(0));
+    };
+    let max_sym = usize::from(max_sym);
+    let nbytes = max_sym / 2 + 1;
+    let Some(packed) = input.get(2..2 + nbytes) else {
+        return Err(truncated(0));
+    };
+    let mut lens = [0u8; 256];
+    for s in 0..=max_sym {
+        let l = if s % 2 == 0 {
+            packed[s / 2] & 15
+        } else {
+            packed[s / 2] >> 4
+        };
+        if u32::from(l) > MAX_BITS {
+            return Err(bad("code length above 11", 2 + s / 2));
+        }
+        lens[s] = l;
+    }
+    if max_sym % 2 == 0 && packed[nbytes - 1] >> 4 != 0 {
+        return Err(bad("unused length nibble set", 1 + nbytes));
+    }
+    let kraft = kraft(&lens);
+    if kraft == 0 || kraft > TABLE as u64 {
+        return Err(bad("code lengths violate Kraft's inequality", 1));
+    }
+    let mut ip = 2 + nbytes;
+    let stream_len = varint_at(&mut ip)?;
+    // Mode 2: the lengths of the first three of four bitstreams; the fourth is the rest.
+    let mut sizes = [0u64; 3];
+    if mode == 2 {
+        for size in &mut sizes {
+            *size = varint_at(&mut ip)?;
+        }
+        if sizes.iter().sum::<u64>() > stream_len {
+            return Err(bad("bitstream lengths exceed the total", ip));
+        }
+    }
+    let Some(stream) = usize::try_from(stream_len)
+        .ok()
+        .and_then(|l| input.get(ip..ip.checked_add(l)?))
+    else {
+        return Err(truncated(ip));
+    };
+    // A code is at least one bit: more symbols than bits cannot be right (and would otherwise let
+    // a tiny stream demand a large buffer).
+    if count as u64 > stream.len() as u64 * 8 {
+        return Err(bad("more symbols than bits", ip));
+    }
+    // Decoding table indexed by the next MAX_BITS stream bits: (symbol << 4) | length.
+    let codes = canonical(&lens);
+    let mut table = [0u16; TABLE];
+    for s in 0..256 {
+        let l = lens[s];
+        if l == 0 {
+            continue;
+        }
+        let r = reverse(codes[s], l) as usize;
+        let entry = ((s as u16) << 4) | u16::from(l);
+        let mut j = r;
+        while j < TABLE {
+            table[j] = entry;
+            j += 1 << l;
+        }
+    }
+    out.resize(count, 0);
+    if mode == 1 {
+        finish(&mut Bits::new(stream), &table, out, 0, at + ip)?;
+        return Ok(ip + stream.len());
+    }
+    // Four bitstreams, one per quarter of the symbols, decoded in an interleaved loop so the four
+    // dependency chains (lookup, shift, next lookup) overlap; each is then finished on its own.
+    let (a, rest) = stream.split_at(sizes[0] as usize);
+    let (b, rest) = rest.split_at(sizes[1] as usize);
+    let (c, d) = rest.split_at(sizes[2] as usize);
+    let starts = [0, a.len(), a.len() + b.len(), a.len() + b.len() + c.len()];
+    let mut bits = [Bits::new(a), Bits::new(b), Bits::new(c), Bits::new(d)];
+    let q = quarters(count);
+    let (o0, r) = out.split_at_mut(q[1].start);
+    let (o1, r) = r.split_at_mut(q[1].len());
+    let (o2, o3) = r.split_at_mut(q[2].len());
+    let outs = [o0, o1, o2, o3];
+    let common = q[3].len();
+    let mut k = 0;
+    const BATCH: usize = 5;
+    while k + BATCH <= common {
+        let [b0, b1, b2, b3] = &mut bits;
+        if !(b0.refill() & b1.refill() & b2.refill() & b3.refill()) {
+            break;
+        }
+        let mut invalid = false;
+        for t in k..k + BATCH {
+            let e0 = b0.next(&table);
+            let e1 = b1.next(&table);
+            let e2 = b2.next(&table);
+            let e3 = b3.next(&table);
+            invalid |= (e0 & 15 == 0) | (e1 & 15 == 0) | (e2 & 15 == 0) | (e3 & 15 == 0);
+            outs[0][t] = (e0 >> 4) as u8;
+            outs[1][t] = (e1 >> 4) as u8;
+            outs[2][t] = (e2 >> 4) as u8;
+            outs[3][t] = (e3 >> 4) as u8;
+        }
+        if invalid {
+            return Err(bad("bit pattern matches no code", ip));
+        }
+        k += BATCH;
+    }
+    for j in 0..4 {
+        finish(&mut bits[j], &table, outs[j], k, at + ip + starts[j])?;
+    }
+    Ok(ip + stream.len())
 }
 
 #[cfg(test)]
@@ -342,11 +470,54 @@ mod tests {
         roundtrip(&skew);
     }
 
+    /// Long sections use four bitstreams, short ones one; every count around the quarter
+    /// boundaries (including quarters that are empty) round-trips.
+    #[test]
+    fn four_streams_from_4096_bytes() {
+        let text = b"the quick brown fox jumps over the lazy dog ".repeat(200);
+        for n in [4095, 4096, 4097, 4098, 4099, 4100, 8191] {
+            let mut sec = Vec::new();
+            encode(&text[..n], &mut sec);
+            assert_eq!(
+                sec[0],
+                if n >= FOUR_STREAMS_FROM { 2 } else { 1 },
+                "n = {n}"
+            );
+            roundtrip(&text[..n]);
+        }
+        for n in 0..12 {
+            assert_eq!(quarters(n).iter().map(|r| r.len()).sum::<usize>(), n);
+        }
+    }
+
+    #[test]
+    fn hostile_four_stream_sections_are_errors() {
+        let text = b"the quick brown fox jumps over the lazy dog ".repeat(200);
+        let mut sec = Vec::new();
+        encode(&text, &mut sec);
+        assert_eq!(sec[0], 2);
+        let mut out = Vec::new();
+        // Every flip is an error or exactly `count` bytes; every cut is an error.
+        for at in 0..sec.len() {
+            let mut bad = sec.clone();
+            bad[at] ^= 0x41;
+            if decode(&bad, text.len(), &mut out, 0).is_ok() {
+                assert_eq!(out.len(), text.len());
+            }
+        }
+        for cut in 0..sec.len() {
+            assert!(decode(&sec[..cut], text.len(), &mut out, 0).is_err());
+        }
+        // Stream lengths summing past the total: mode 2, one symbol of length 1, total 1 byte,
+        // first three streams 1 byte each.
+        assert!(decode(&[2, 0, 0x01, 1, 1, 1, 1, 0], 1, &mut out, 0).is_err());
+    }
+
     #[test]
     fn hostile_sections_are_errors() {
         let mut out = Vec::new();
         assert!(decode(&[], 1, &mut out, 0).is_err());
-        assert!(decode(&[2], 1, &mut out, 0).is_err());
+        assert!(decode(&[3], 1, &mut out, 0).is_err());
         assert!(decode(&[1, 0, 0x0c], 1, &mut out, 0).is_err()); // length 12
         assert!(decode(&[1, 1, 0x11, 0], 1, &mut out, 0).is_err()); // no stream bytes for 1 literal
         assert!(decode(&[1, 3, 0x11, 0x11, 1, 0], 1000, &mut out, 0).is_err()); // more literals than bits

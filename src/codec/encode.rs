@@ -1,7 +1,10 @@
 //! Glyph stream encoder: an LZ-style parser over one segment.
 //!
-//! Levels 1–2 are greedy single-probe hash parsers with skip acceleration (lz4-like); levels 3–9 add
-//! hash chains of growing depth and lazy matching. Every level checks the offset stack first, so a
+//! Levels 1–3 are greedy single-probe hash parsers with skip acceleration (lz4-like; level 3 probes
+//! a second table of 8-byte hashes first, for longer matches); levels 4–9 use hash chains of growing
+//! depth and lazy matching. Levels 2–9 write the streams layout (entropy-coded glyph fields). The
+//! single-probe tables hold each position's first four bytes beside it ("tagged"), so a wrong
+//! candidate costs no read of the input far back. Every level checks the offset stack first, so a
 //! repeated distance costs a one-byte DELTA glyph, and turns short-period copies (distance ≤ 4 not on
 //! the stack) into self-contained COMPOSITE runs that leave the stack untouched.
 
@@ -24,8 +27,11 @@ struct Params {
     lazy: u32,
     /// Skip acceleration: step grows by one every `1 << accel` literals without a match.
     accel: u32,
-    /// Entropy-code the literals (split layout) when that is smaller.
+    /// Entropy-code the glyph fields (streams layout) when that is smaller.
     entropy: bool,
+    /// Fast levels: log2 of a second table of 8-byte hashes, probed first for long matches
+    /// (0 = none).
+    long_log: u32,
 }
 
 fn params(level: u8) -> Params {
@@ -36,15 +42,19 @@ fn params(level: u8) -> Params {
         lazy,
         accel,
         entropy: level >= 2,
+        long_log: 0,
     };
     match level {
         0 | 1 => p(14, 0, 0, 0, 5),
-        2 => p(16, 0, 0, 0, 6),
-        3 => p(16, 4, 17, 0, 8),
-        4 => p(17, 8, 17, 1, 9),
-        5 => p(17, 16, 18, 1, 10),
-        6 => p(18, 32, 18, 1, 12),
-        7 => p(18, 64, 19, 1, 14),
+        2 => p(14, 0, 0, 0, 5),
+        3 => Params {
+            long_log: 16,
+            ..p(14, 0, 0, 0, 6)
+        },
+        4 => p(16, 4, 17, 0, 8),
+        5 => p(17, 8, 17, 1, 9),
+        6 => p(17, 16, 18, 1, 10),
+        7 => p(18, 32, 18, 1, 12),
         8 => p(18, 128, 20, 2, 16),
         _ => p(18, 256, 20, 2, 20),
     }
@@ -55,8 +65,14 @@ fn params(level: u8) -> Params {
 pub struct MatchFinder {
     level: u8,
     params: Params,
+    /// Chain levels: the newest position of each hash.
     head: Vec<u32>,
     chain: Vec<u32>,
+    /// Fast levels: the newest position of each hash with its four bytes, `(bytes << 32) | pos`,
+    /// so a candidate is rejected without reading the input at a random distance (a cache miss).
+    tagged: Vec<u64>,
+    /// Fast levels with `long_log`: the same for hashes of 8 bytes (tagged with the first four).
+    long: Vec<u64>,
     /// The streams of the streams layout (entropy levels only), reused per segment.
     streams: Streams,
     /// Every position below this one is already linked into the chain (chain levels only).
@@ -64,6 +80,8 @@ pub struct MatchFinder {
 }
 
 const EMPTY: u32 = u32::MAX;
+/// An empty tagged entry: its position is never before the current one.
+const EMPTY_TAGGED: u64 = u64::MAX;
 
 impl MatchFinder {
     /// Tables for `level` (1..=9; larger values are clamped to 9).
@@ -72,9 +90,23 @@ impl MatchFinder {
         MatchFinder {
             level,
             params,
-            head: vec![EMPTY; 1 << params.hash_log],
+            head: if params.depth > 0 {
+                vec![EMPTY; 1 << params.hash_log]
+            } else {
+                Vec::new()
+            },
             chain: if params.depth > 0 {
                 vec![EMPTY; 1 << params.chain_log]
+            } else {
+                Vec::new()
+            },
+            tagged: if params.depth == 0 {
+                vec![EMPTY_TAGGED; 1 << params.hash_log]
+            } else {
+                Vec::new()
+            },
+            long: if params.long_log > 0 {
+                vec![EMPTY_TAGGED; 1 << params.long_log]
             } else {
                 Vec::new()
             },
@@ -91,7 +123,11 @@ impl MatchFinder {
     /// Heap bytes held by the tables (used by the memory estimate).
     pub fn table_bytes(level: u8) -> usize {
         let p = params(level);
-        (4 << p.hash_log) + if p.depth > 0 { 4 << p.chain_log } else { 0 }
+        if p.depth > 0 {
+            (4 << p.hash_log) + (4 << p.chain_log)
+        } else {
+            (8 << p.hash_log) + if p.long_log > 0 { 8 << p.long_log } else { 0 }
+        }
     }
 
     /// Heap bytes of per-thread scratch for segments of `segment` bytes (the streams of the entropy
@@ -107,6 +143,8 @@ impl MatchFinder {
     fn reset(&mut self) {
         self.head.fill(EMPTY);
         self.chain.fill(EMPTY);
+        self.tagged.fill(EMPTY_TAGGED);
+        self.long.fill(EMPTY_TAGGED);
         self.next = 0;
     }
 }
@@ -124,6 +162,11 @@ fn read_u64(b: &[u8], i: usize) -> u64 {
 #[inline(always)]
 fn hash(v: u32, log: u32) -> usize {
     (v.wrapping_mul(2_654_435_761) >> (32 - log)) as usize
+}
+
+#[inline(always)]
+fn hash8(v: u64, log: u32) -> usize {
+    (v.wrapping_mul(0x9e37_79b1_85eb_ca87) >> (64 - log)) as usize
 }
 
 /// Length of the common prefix of `b[a..]` and `b[i..]` (a < i), not reading past `end`.
@@ -506,7 +549,8 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
     e.size() - base < n
 }
 
-/// Levels 1–2: one probe of the repeat offset and one of the hash table per position, with skip
+/// Levels 1–3: one probe of the repeat offset and one of the hash table per position (level 3: and
+/// one of the 8-byte table before it), with skip
 /// acceleration over incompressible stretches and backward extension of every match found.
 fn compress_fast<S: Sink>(
     input: &[u8],
@@ -518,7 +562,9 @@ fn compress_fast<S: Sink>(
     let limit = n - 8;
     let log = mf.params.hash_log;
     let accel = mf.params.accel;
-    let head = &mut mf.head[..];
+    let table = &mut mf.tagged[..];
+    let long = &mut mf.long[..];
+    let long_log = mf.params.long_log;
     let mut reps = INITIAL_OFFSETS;
     let mut anchor = 0usize;
     let mut i = 1usize;
@@ -532,9 +578,21 @@ fn compress_fast<S: Sink>(
                 break (i, i - r);
             }
             let h = hash(cur, log);
-            let c = head[h] as usize;
-            head[h] = i as u32;
-            if c < i && read_u32(input, c) == cur {
+            let entry = table[h];
+            table[h] = (u64::from(cur) << 32) | i as u64;
+            if long_log > 0 {
+                let cur8 = read_u64(input, i);
+                let hl = hash8(cur8, long_log);
+                let le = long[hl];
+                long[hl] = (u64::from(cur) << 32) | i as u64;
+                let c = (le & 0xffff_ffff) as usize;
+                if c < i && (le >> 32) as u32 == cur && read_u64(input, c) == cur8 {
+                    break (i, c);
+                }
+            }
+            // Equal tags are equal bytes: the table holds the bytes at the position it names.
+            let c = (entry & 0xffff_ffff) as usize;
+            if c < i && (entry >> 32) as u32 == cur {
                 break (i, c);
             }
             i += 1 + (misses >> accel);
@@ -564,7 +622,11 @@ fn compress_fast<S: Sink>(
         if i < limit {
             // Remember a position inside the match for the data that follows.
             let j = i - 2;
-            head[hash(read_u32(input, j), log)] = j as u32;
+            let v = read_u32(input, j);
+            table[hash(v, log)] = (u64::from(v) << 32) | j as u64;
+            if long_log > 0 {
+                long[hash8(read_u64(input, j), long_log)] = (u64::from(v) << 32) | j as u64;
+            }
         }
     }
     e.literals(&input[anchor..]);
@@ -586,42 +648,34 @@ fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
 
 #[inline(always)]
 fn insert_skipped(input: &[u8], i: usize, step: usize, limit: usize, mf: &mut MatchFinder) {
-    // `find` already inserted `i`; on chain levels also remember the skipped positions.
-    if mf.params.depth > 0 {
-        for j in i + 1..(i + step).min(limit) {
-            insert(input, j, mf);
-        }
+    // `find` already inserted `i`; also remember the skipped positions.
+    for j in i + 1..(i + step).min(limit) {
+        insert(input, j, mf);
     }
 }
 
 #[inline(always)]
 fn insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
     let end = (i + len).min(limit);
-    if mf.params.depth > 0 {
-        // Long runs would only fill the chains with one hash; remember their tail.
-        let start = if len > 64 {
-            end.saturating_sub(16).max(i + 1)
-        } else {
-            i + 1
-        };
-        for j in start..end {
-            insert(input, j, mf);
-        }
-    } else if end >= 2 && end - 2 > i {
-        let j = end - 2;
-        mf.head[hash(read_u32(input, j), mf.params.hash_log)] = j as u32;
+    // Long runs would only fill the chains with one hash; remember their tail.
+    let start = if len > 64 {
+        end.saturating_sub(16).max(i + 1)
+    } else {
+        i + 1
+    };
+    for j in start..end {
+        insert(input, j, mf);
     }
 }
 
-/// Best copy starting at `i`: offset-stack candidates first, then the hash table/chain.
-/// Inserts `i` into the tables.
+/// Chain levels: the best copy starting at `i`, offset-stack candidates first, then the hash
+/// chain. Inserts `i` into the chain.
 #[inline(always)]
 fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) -> Match {
     let p = mf.params;
     let mut best = Match::NONE;
     let cur = read_u32(input, i);
-    let stack_probes = if p.depth == 0 { 1 } else { 4 };
-    for (s, &d) in reps.iter().enumerate().take(stack_probes) {
+    for (s, &d) in reps.iter().enumerate() {
         if d <= i && (read_u32(input, i - d) ^ cur) & 0x00ff_ffff == 0 {
             let len = 3 + common(input, i - d + 3, i + 3, n);
             let m = Match {
@@ -635,19 +689,6 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
         }
     }
     let h = hash(cur, p.hash_log);
-    if p.depth == 0 {
-        let cand = mf.head[h];
-        mf.head[h] = i as u32;
-        let c = cand as usize;
-        if cand != EMPTY && c < i && read_u32(input, c) == cur {
-            let len = 4 + common(input, c + 4, i + 4, n);
-            let m = classify(len, i - c, reps);
-            if m.gain() > best.gain() {
-                best = m;
-            }
-        }
-        return best;
-    }
     let mask = (1usize << p.chain_log) - 1;
     let mut cand = if i < mf.next {
         // Already linked (a lazy step looked here before): its predecessors are in the chain.

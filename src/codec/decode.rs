@@ -203,8 +203,7 @@ pub fn decode_payload(
                 });
             }
             let mut fields = Streams {
-                tags,
-                tp: 0,
+                tags: Inline { input: tags, ip: 0 },
                 lens: Inline { input: lens, ip: 0 },
                 los,
                 op: 0,
@@ -343,8 +342,7 @@ impl Fields for Split<'_> {
 /// The streams layout: tags, lengths, low distance bytes, high distance varints and literal
 /// (and pattern) bytes each from their own decoded section. Error positions are glyph numbers.
 struct Streams<'a> {
-    tags: &'a [u8],
-    tp: usize,
+    tags: Inline<'a>,
     lens: Inline<'a>,
     los: &'a [u8],
     op: usize,
@@ -356,10 +354,7 @@ struct Streams<'a> {
 impl Fields for Streams<'_> {
     #[inline(always)]
     fn tag(&mut self) -> Option<(u8, usize)> {
-        let at = self.tp;
-        let &t = self.tags.get(at)?;
-        self.tp += 1;
-        Some((t, at))
+        self.tags.tag()
     }
     #[inline(always)]
     fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
@@ -395,7 +390,7 @@ impl Fields for Streams<'_> {
         Ok(p)
     }
     fn finish(&self) -> Result<(), CodecError> {
-        let at = self.tp;
+        let at = self.tags.ip;
         let left = |what| Err(CodecError::BadLiterals { at, what });
         if self.lens.ip != self.lens.input.len() {
             return left("lengths left over after the last glyph");

@@ -87,29 +87,22 @@ impl MatchFinder {
     /// Tables for `level` (1..=9; larger values are clamped to 9).
     pub fn new(level: u8) -> MatchFinder {
         let params = params(level);
+        let chains = params.depth > 0;
+        /// `1 << log` entries of `fill`, or none when the level does not use the table.
+        fn table<T: Clone>(used: bool, fill: T, log: u32) -> Vec<T> {
+            if used {
+                vec![fill; 1 << log]
+            } else {
+                Vec::new()
+            }
+        }
         MatchFinder {
             level,
             params,
-            head: if params.depth > 0 {
-                vec![EMPTY; 1 << params.hash_log]
-            } else {
-                Vec::new()
-            },
-            chain: if params.depth > 0 {
-                vec![EMPTY; 1 << params.chain_log]
-            } else {
-                Vec::new()
-            },
-            tagged: if params.depth == 0 {
-                vec![EMPTY_TAGGED; 1 << params.hash_log]
-            } else {
-                Vec::new()
-            },
-            long: if params.long_log > 0 {
-                vec![EMPTY_TAGGED; 1 << params.long_log]
-            } else {
-                Vec::new()
-            },
+            head: table(chains, EMPTY, params.hash_log),
+            chain: table(chains, EMPTY, params.chain_log),
+            tagged: table(!chains, EMPTY_TAGGED, params.hash_log),
+            long: table(params.long_log > 0, EMPTY_TAGGED, params.long_log),
             streams: Streams::default(),
             next: 0,
         }

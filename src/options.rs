@@ -176,9 +176,9 @@ impl Options {
     pub fn decode_memory_estimate(&self, segment_size: u32, raw_len: Option<u64>) -> u64 {
         let (buffers, raw) = self.pool_shape(segment_size, raw_len);
         let threads = self.resolved_threads().min(buffers) as u64;
-        // Plus each worker's literal scratch for entropy-coded segments.
+        // Plus each worker's stream scratch for entropy-coded segments.
         buffers as u64 * (2 * raw as u64 + SEGMENT_HEADER_LEN as u64)
-            + threads * raw as u64
+            + threads * codec::stream_scratch_bytes(raw) as u64
             + BASE_OVERHEAD
     }
 }

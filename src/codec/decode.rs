@@ -169,6 +169,9 @@ pub fn decode_payload(
         }
         super::Layout::Streams => SCRATCH.with(|cell| {
             let mut bufs = cell.borrow_mut();
+            for (v, cap) in bufs.iter_mut().zip(super::stream_caps(raw_len)) {
+                super::touch_once(v, cap);
+            }
             let [tags, lens, los, his, lits] = &mut *bufs;
             // Every glyph writes at least one byte, and so does every literal: a count above
             // `raw_len` is an error before anything is allocated for it.

@@ -124,10 +124,10 @@ impl MatchFinder {
     }
 
     /// Heap bytes of per-thread scratch for segments of `segment` bytes (the streams of the entropy
-    /// levels, which together hold less than a segment: the encoder gives up at that size).
+    /// levels).
     pub fn scratch_bytes(level: u8, segment: usize) -> usize {
         if params(level).entropy {
-            segment
+            super::stream_scratch_bytes(segment)
         } else {
             0
         }
@@ -321,18 +321,18 @@ impl Streams {
     fn all(&self) -> [&Vec<u8>; 5] {
         [&self.tags, &self.lens, &self.los, &self.his, &self.lits]
     }
-    /// Empties the streams, each with room for a whole segment of `n` bytes (the most any can hold
-    /// before the encoder gives up), so they are allocated once per thread, not per segment.
+    /// Empties the streams; on first use gives each its room for segments of `n` bytes
+    /// ([`super::stream_caps`]), so they are allocated and touched once per thread.
     fn reset(&mut self, n: usize) {
-        for v in [
+        let vs = [
             &mut self.tags,
             &mut self.lens,
             &mut self.los,
             &mut self.his,
             &mut self.lits,
-        ] {
-            v.clear();
-            v.reserve(n);
+        ];
+        for (v, cap) in vs.into_iter().zip(super::stream_caps(n)) {
+            super::touch_once(v, cap);
         }
     }
 }

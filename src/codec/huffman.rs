@@ -289,7 +289,8 @@ fn finish(
     Ok(())
 }
 
-/// Decodes a byte section of `count` bytes at the start of `input` into `out` (replaced).
+/// Decodes a byte section of `count` bytes at the start of `input` into `out` (replaced; its
+/// contents are unspecified after an error).
 /// Returns the bytes of `input` it occupied. `at` is the section's offset in the payload, for errors.
 pub fn decode(
     input: &[u8],
@@ -306,7 +307,6 @@ pub fn decode(
             other => other,
         })
     };
-    out.clear();
     let Some(&mode) = input.first() else {
         return Err(truncated(0));
     };
@@ -314,6 +314,7 @@ pub fn decode(
         let Some(raw) = input.get(1..1 + count) else {
             return Err(truncated(0));
         };
+        out.clear();
         out.extend_from_slice(raw);
         return Ok(1 + count);
     }
@@ -386,6 +387,7 @@ pub fn decode(
             j += 1 << l;
         }
     }
+    // Every byte is written below: reuse what the buffer held instead of zeroing it per section.
     out.resize(count, 0);
     if mode == 1 {
         finish(&mut Bits::new(stream), &table, out, 0, at + ip)?;

@@ -408,87 +408,127 @@ impl Fields for Streams<'_> {
     }
 }
 
+/// Decodes a PRIMITIVE glyph with tag `tag` at `op`; returns the new `op`.
+#[inline(always)]
+fn literal_glyph<F: Fields>(
+    f: &mut F,
+    out: &mut [u8],
+    op: usize,
+    tag: u8,
+    at: usize,
+) -> Result<usize, CodecError> {
+    let raw_len = out.len();
+    let mut op = op;
+    let mut n = u64::from(tag & 0x3f);
+    if n == 0 {
+        n = f.len()?.saturating_add(64);
+    }
+    let n = fits(n, op, raw_len, at)?;
+    let (src, sp) = f.literals();
+    if n <= WILD && *sp + WILD <= src.len() && op + WILD <= raw_len {
+        out[op..op + WILD].copy_from_slice(&src[*sp..*sp + WILD]);
+    } else {
+        let Some(bytes) = src.get(*sp..*sp + n) else {
+            return Err(F::literals_short(at));
+        };
+        out[op..op + n].copy_from_slice(bytes);
+    }
+    *sp += n;
+    op += n;
+    Ok(op)
+}
+
+/// Decodes a REFERENCE, DELTA or COMPOSITE glyph (`tag >> 6` is 1, 2 or 3) at `op`; returns the new
+/// `op`.
+#[inline(always)]
+fn copy_glyph<F: Fields>(
+    f: &mut F,
+    out: &mut [u8],
+    op: usize,
+    reps: &mut [usize; 4],
+    tag: u8,
+    at: usize,
+) -> Result<usize, CodecError> {
+    let raw_len = out.len();
+    let mut op = op;
+    match tag >> 6 {
+        1 => {
+            let lo = f.lo(at)?;
+            let mut len = u64::from(tag & 0x3f) + MIN_REF as u64;
+            if tag & 0x3f == 0x3f {
+                len += f.len()?;
+            }
+            let hi = f.hi()?;
+            let dist = ((hi << 8) | u64::from(lo)) + 1;
+            if dist > op as u64 {
+                return Err(CodecError::BadDistance {
+                    at,
+                    distance: dist,
+                    available: op,
+                });
+            }
+            let len = fits(len, op, raw_len, at)?;
+            copy_match(out, op, dist as usize, len);
+            op += len;
+            push_offset(reps, dist as usize);
+        }
+        2 => {
+            let slot = usize::from((tag >> 4) & 3);
+            let mut len = u64::from(tag & 0x0f) + MIN_DELTA as u64;
+            if tag & 0x0f == 0x0f {
+                len += f.len()?;
+            }
+            let dist = reps[slot];
+            if dist > op {
+                return Err(CodecError::BadDistance {
+                    at,
+                    distance: dist as u64,
+                    available: op,
+                });
+            }
+            let len = fits(len, op, raw_len, at)?;
+            copy_match(out, op, dist, len);
+            op += len;
+            use_slot(reps, slot);
+        }
+        _ => {
+            let period = usize::from((tag >> 4) & 3) + 1;
+            let mut len = u64::from(tag & 0x0f) + MIN_RUN as u64;
+            if tag & 0x0f == 0x0f {
+                len += f.len()?;
+            }
+            let len = fits(len, op, raw_len, at)?;
+            let pattern = f.pattern(period, at)?;
+            if period == 1 {
+                out[op..op + len].fill(pattern[0]);
+            } else {
+                out[op..op + period].copy_from_slice(pattern);
+                copy_match(out, op + period, period, len - period);
+            }
+            op += len;
+        }
+    }
+    Ok(op)
+}
+
 /// The glyph decoder: reads glyphs from `f` until it has none left, writing `out`, which must end
-/// up exactly full.
+/// up exactly full. A literal run is followed by a copy in every stream this encoder writes, so
+/// the copy after a PRIMITIVE is decoded right there: its kind is then predicted at its own branch,
+/// apart from the kinds that follow copies.
 fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), CodecError> {
     let raw_len = out.len();
     let mut reps = INITIAL_OFFSETS;
     let mut op = 0usize;
     while let Some((tag, at)) = f.tag() {
-        match tag >> 6 {
-            0 => {
-                let mut n = u64::from(tag & 0x3f);
-                if n == 0 {
-                    n = f.len()?.saturating_add(64);
-                }
-                let n = fits(n, op, raw_len, at)?;
-                let (src, sp) = f.literals();
-                if n <= WILD && *sp + WILD <= src.len() && op + WILD <= raw_len {
-                    out[op..op + WILD].copy_from_slice(&src[*sp..*sp + WILD]);
-                } else {
-                    let Some(bytes) = src.get(*sp..*sp + n) else {
-                        return Err(F::literals_short(at));
-                    };
-                    out[op..op + n].copy_from_slice(bytes);
-                }
-                *sp += n;
-                op += n;
-            }
-            1 => {
-                let lo = f.lo(at)?;
-                let mut len = u64::from(tag & 0x3f) + MIN_REF as u64;
-                if tag & 0x3f == 0x3f {
-                    len += f.len()?;
-                }
-                let hi = f.hi()?;
-                let dist = ((hi << 8) | u64::from(lo)) + 1;
-                if dist > op as u64 {
-                    return Err(CodecError::BadDistance {
-                        at,
-                        distance: dist,
-                        available: op,
-                    });
-                }
-                let len = fits(len, op, raw_len, at)?;
-                copy_match(out, op, dist as usize, len);
-                op += len;
-                push_offset(&mut reps, dist as usize);
-            }
-            2 => {
-                let slot = usize::from((tag >> 4) & 3);
-                let mut len = u64::from(tag & 0x0f) + MIN_DELTA as u64;
-                if tag & 0x0f == 0x0f {
-                    len += f.len()?;
-                }
-                let dist = reps[slot];
-                if dist > op {
-                    return Err(CodecError::BadDistance {
-                        at,
-                        distance: dist as u64,
-                        available: op,
-                    });
-                }
-                let len = fits(len, op, raw_len, at)?;
-                copy_match(out, op, dist, len);
-                op += len;
-                use_slot(&mut reps, slot);
-            }
-            _ => {
-                let period = usize::from((tag >> 4) & 3) + 1;
-                let mut len = u64::from(tag & 0x0f) + MIN_RUN as u64;
-                if tag & 0x0f == 0x0f {
-                    len += f.len()?;
-                }
-                let len = fits(len, op, raw_len, at)?;
-                let pattern = f.pattern(period, at)?;
-                if period == 1 {
-                    out[op..op + len].fill(pattern[0]);
-                } else {
-                    out[op..op + period].copy_from_slice(pattern);
-                    copy_match(out, op + period, period, len - period);
-                }
-                op += len;
-            }
+        if tag >> 6 != 0 {
+            op = copy_glyph(f, out, op, &mut reps, tag, at)?;
+            continue;
+        }
+        op = literal_glyph(f, out, op, tag, at)?;
+        match f.tag() {
+            Some((tag, at)) if tag >> 6 != 0 => op = copy_glyph(f, out, op, &mut reps, tag, at)?,
+            Some((tag, at)) => op = literal_glyph(f, out, op, tag, at)?,
+            None => break,
         }
     }
     if op != raw_len {

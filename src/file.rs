@@ -279,7 +279,7 @@ fn verify_partial(
     input: &File,
     opts: &Options,
 ) -> Result<Option<pipeline::ResumePoint>> {
-    use crate::format::{self, FileHeader, IndexBuilder, IndexEntry, StreamParser, VERSION};
+    use crate::format::{self, FileHeader, IndexBuilder, IndexEntry, StreamParser};
     use std::os::unix::fs::FileExt;
     opts.validate()?;
     let input_len = input.metadata()?.len();
@@ -296,11 +296,10 @@ fn verify_partial(
             )))
         }
     };
-    let want = FileHeader {
-        version: VERSION,
-        level: opts.get_level(),
-        segment_size: opts.resolved_segment_size(Some(input_len)),
-    };
+    let want = FileHeader::new(
+        opts.get_level(),
+        opts.resolved_segment_size(Some(input_len)),
+    );
     if found != want {
         return Err(Error::ResumeMismatch(format!(
             "the partial output was written with level {} and segment size {}, this run uses level {} and segment size {}",

@@ -17,7 +17,7 @@ use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};
 use crate::format::{
     self, FileHeader, Index, IndexBuilder, IndexEntry, SegmentHeader, StreamParser,
-    SEGMENT_HEADER_LEN, VERSION,
+    SEGMENT_HEADER_LEN,
 };
 use crate::options::Options;
 use crate::segment;
@@ -247,14 +247,7 @@ pub(crate) fn encode_from(
     let (mut index, mut written) = match resume {
         Some(r) => (r.index, r.written),
         None => {
-            output.write_all(
-                &FileHeader {
-                    version: VERSION,
-                    level,
-                    segment_size: seg as u32,
-                }
-                .to_bytes(),
-            )?;
+            output.write_all(&FileHeader::new(level, seg as u32).to_bytes())?;
             (IndexBuilder::new(true), format::FILE_HEADER_LEN as u64)
         }
     };

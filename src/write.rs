@@ -3,7 +3,7 @@
 
 use crate::codec::MatchFinder;
 use crate::error::Result;
-use crate::format::{FileHeader, IndexBuilder, IndexEntry, FILE_HEADER_LEN, VERSION};
+use crate::format::{FileHeader, IndexBuilder, IndexEntry, FILE_HEADER_LEN};
 use crate::options::Options;
 use crate::segment;
 use std::io::{self, Write};
@@ -57,12 +57,7 @@ impl<W: Write> Encoder<W> {
 
     fn header(&mut self) -> io::Result<()> {
         if !self.header_done {
-            let h = FileHeader {
-                version: VERSION,
-                level: self.level,
-                segment_size: self.seg as u32,
-            }
-            .to_bytes();
+            let h = FileHeader::new(self.level, self.seg as u32).to_bytes();
             self.inner().write_all(&h)?;
             self.written = FILE_HEADER_LEN as u64;
             self.header_done = true;

@@ -11,7 +11,7 @@ mod fuzz;
 use fuzz::{decode_all, encode, fix_stream_checks, Paths, Rng};
 use sigmalang::format::{
     FileHeader, Footer, Index, SegmentHeader, FILE_HEADER_LEN, FOOTER_LEN, INDEX_ENTRY_LEN,
-    INDEX_FIXED_LEN, MAX_SEGMENT_SIZE, VERSION,
+    INDEX_FIXED_LEN, MAX_SEGMENT_SIZE,
 };
 use sigmalang::{Decoder, Options, Source};
 use std::io::{self, Read};
@@ -229,12 +229,7 @@ fn random_mutations_are_rejected_or_exact() {
 #[test]
 fn huge_claims_fail_fast() {
     const MAX: u32 = MAX_SEGMENT_SIZE;
-    let fh = FileHeader {
-        version: VERSION,
-        level: 3,
-        segment_size: MAX,
-    }
-    .to_bytes();
+    let fh = FileHeader::new(3, MAX).to_bytes();
     let seg = |flags: u8, raw_len: u32, enc_len: u32, payload: &[u8]| {
         let h = SegmentHeader {
             ordinal: 0,
@@ -320,12 +315,7 @@ fn header_and_footer(len: u64) -> ([u8; FILE_HEADER_LEN], [u8; FOOTER_LEN]) {
     let foot_at = len - FOOTER_LEN as u64;
     let n = (foot_at - FILE_HEADER_LEN as u64 - INDEX_FIXED_LEN as u64) / INDEX_ENTRY_LEN as u64;
     let index_offset = foot_at - INDEX_FIXED_LEN as u64 - n * INDEX_ENTRY_LEN as u64;
-    let fh = FileHeader {
-        version: VERSION,
-        level: 3,
-        segment_size: seg as u32,
-    }
-    .to_bytes();
+    let fh = FileHeader::new(3, seg as u32).to_bytes();
     let foot = Footer {
         segments: n,
         raw_len: n * seg,

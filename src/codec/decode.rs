@@ -107,17 +107,19 @@ fn le32_at(input: &[u8], at: usize) -> Result<usize, CodecError> {
 }
 
 /// Decodes the section (`count` u32, then a byte section) at `input[at..]` into `out`;
-/// returns where the next section starts. `limit` bounds `count` (`what` names the violation).
+/// returns where the next section starts. `limit`, when given, bounds `count` and names the
+/// violation.
 fn section(
     input: &[u8],
     at: usize,
-    limit: usize,
-    what: &'static str,
+    limit: Option<(usize, &'static str)>,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
     let count = le32_at(input, at)?;
-    if count > limit {
-        return Err(CodecError::BadLiterals { at, what });
+    if let Some((limit, what)) = limit {
+        if count > limit {
+            return Err(CodecError::BadLiterals { at, what });
+        }
     }
     let start = at + 4;
     let used = super::huffman::decode(input.get(start..).unwrap_or(&[]), count, out, start)?;
@@ -146,8 +148,7 @@ pub fn decode_payload(
                 let end = section(
                     input,
                     4 + glyph_len,
-                    raw_len,
-                    "more literals than the segment's length",
+                    Some((raw_len, "more literals than the segment's length")),
                     lits,
                 )?;
                 if end != input.len() {
@@ -176,27 +177,25 @@ pub fn decode_payload(
             // Every glyph writes at least one byte, and so does every literal: a count above
             // `raw_len` is an error before anything is allocated for it.
             let mut at = 0;
+            let most = |what| Some((raw_len, what));
             at = section(
                 input,
                 at,
-                raw_len,
-                "more glyphs than the segment's length",
+                most("more glyphs than the segment's length"),
                 tags,
             )?;
-            at = section(input, at, usize::MAX, "", lens)?;
+            at = section(input, at, None, lens)?;
             at = section(
                 input,
                 at,
-                raw_len,
-                "more offsets than the segment's length",
+                most("more offsets than the segment's length"),
                 los,
             )?;
-            at = section(input, at, usize::MAX, "", his)?;
+            at = section(input, at, None, his)?;
             at = section(
                 input,
                 at,
-                raw_len,
-                "more literals than the segment's length",
+                most("more literals than the segment's length"),
                 lits,
             )?;
             if at != input.len() {

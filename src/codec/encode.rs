@@ -45,8 +45,8 @@ fn params(level: u8) -> Params {
         long_log: 0,
     };
     match level {
-        0 | 1 => p(14, 0, 0, 0, 5),
-        2 => p(14, 0, 0, 0, 5),
+        // Level 2 is level 1's parser with the streams layout (`entropy`).
+        0..=2 => p(14, 0, 0, 0, 5),
         3 => Params {
             long_log: 17,
             ..p(14, 0, 0, 0, 6)
@@ -160,6 +160,12 @@ fn hash(v: u32, log: u32) -> usize {
 #[inline(always)]
 fn hash8(v: u64, log: u32) -> usize {
     (v.wrapping_mul(0x9e37_79b1_85eb_ca87) >> (64 - log)) as usize
+}
+
+/// A tagged table entry: position `pos` with `bytes`, the four input bytes found there.
+#[inline(always)]
+fn tagged(bytes: u32, pos: usize) -> u64 {
+    (u64::from(bytes) << 32) | pos as u64
 }
 
 /// Length of the common prefix of `b[a..]` and `b[i..]` (a < i), not reading past `end`.
@@ -436,7 +442,8 @@ impl<S: Sink> Emitter<'_, S> {
 /// How a coded segment's payload is laid out (segment header flags, docs/FORMAT.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
-    /// The glyph stream with every field inline (flags 0; levels 1–2).
+    /// The glyph stream with every field inline (flags 0; level 1, and levels ≥ 2 when it is
+    /// smaller than the streams layout).
     Plain,
     /// `glyph_len u32 | glyph stream without literal bytes | lit_count u32 | literal section`
     /// (flag `SPLIT`). Written by format-1 builds before the streams layout; still decoded.
@@ -447,8 +454,8 @@ pub enum Layout {
 }
 
 /// Appends the payload of one segment at the finder's level: the streams layout at levels ≥ 2
-/// (unless the plain glyph stream is smaller), the plain glyph stream at level 1. `None` (with the appended bytes unspecified) when it would not be
-/// smaller than `input`: store it raw.
+/// (unless the plain glyph stream is smaller), the plain glyph stream at level 1. `None` (with the
+/// appended bytes unspecified) when it would not be smaller than `input`: store it raw.
 pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> Option<Layout> {
     if !mf.params.entropy {
         return compress(input, mf, out).then_some(Layout::Plain);
@@ -543,8 +550,8 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
 }
 
 /// Levels 1–3: one probe of the repeat offset and one of the hash table per position (level 3: and
-/// one of the 8-byte table before it), with skip
-/// acceleration over incompressible stretches and backward extension of every match found.
+/// one of the 8-byte table before it), with skip acceleration over incompressible stretches and
+/// backward extension of every match found.
 fn compress_fast<S: Sink>(
     input: &[u8],
     mf: &mut MatchFinder,
@@ -572,12 +579,12 @@ fn compress_fast<S: Sink>(
             }
             let h = hash(cur, log);
             let entry = table[h];
-            table[h] = (u64::from(cur) << 32) | i as u64;
+            table[h] = tagged(cur, i);
             if long_log > 0 {
                 let cur8 = read_u64(input, i);
                 let hl = hash8(cur8, long_log);
                 let le = long[hl];
-                long[hl] = (u64::from(cur) << 32) | i as u64;
+                long[hl] = tagged(cur, i);
                 let c = (le & 0xffff_ffff) as usize;
                 if c < i && (le >> 32) as u32 == cur && read_u64(input, c) == cur8 {
                     break (i, c);
@@ -616,9 +623,9 @@ fn compress_fast<S: Sink>(
             // Remember a position inside the match for the data that follows.
             let j = i - 2;
             let v = read_u32(input, j);
-            table[hash(v, log)] = (u64::from(v) << 32) | j as u64;
+            table[hash(v, log)] = tagged(v, j);
             if long_log > 0 {
-                long[hash8(read_u64(input, j), long_log)] = (u64::from(v) << 32) | j as u64;
+                long[hash8(read_u64(input, j), long_log)] = tagged(v, j);
             }
         }
     }

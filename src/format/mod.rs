@@ -79,6 +79,15 @@ pub struct FileHeader {
 }
 
 impl FileHeader {
+    /// The header this build writes ([`VERSION`]) for `level` and `segment_size`.
+    pub fn new(level: u8, segment_size: u32) -> FileHeader {
+        FileHeader {
+            version: VERSION,
+            level,
+            segment_size,
+        }
+    }
+
     /// Serializes the header.
     pub fn to_bytes(&self) -> [u8; FILE_HEADER_LEN] {
         let mut b = [0u8; FILE_HEADER_LEN];

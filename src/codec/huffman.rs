@@ -103,6 +103,10 @@ fn canonical(lens: &[u8; 256]) -> [u16; 256] {
     codes
 }
 
+/// The decoding table's entry for a bit pattern that starts no code: length 0 (consumes nothing)
+/// and a flag bit above the symbol, so OR-ing a batch of entries tells whether one was invalid.
+const NO_CODE: u16 = 0x8000;
+
 fn reverse(code: u16, len: u8) -> u32 {
     (u32::from(code).reverse_bits()) >> (32 - u32::from(len))
 }
@@ -248,13 +252,14 @@ fn finish(
     // (length 0) consumes nothing and is caught per batch.
     const BATCH: usize = 5;
     while k + BATCH <= out.len() && b.refill() {
-        let mut invalid = false;
-        for slot in &mut out[k..k + BATCH] {
+        let w: &mut [u8; BATCH] = (&mut out[k..k + BATCH]).try_into().unwrap();
+        let mut seen = 0u16;
+        for slot in w {
             let e = b.next(table);
-            invalid |= e & 15 == 0;
+            seen |= e;
             *slot = (e >> 4) as u8;
         }
-        if invalid {
+        if seen & NO_CODE != 0 {
             return Err(bad("bit pattern matches no code", b.sp));
         }
         k += BATCH;
@@ -373,7 +378,7 @@ pub fn decode(
     }
     // Decoding table indexed by the next MAX_BITS stream bits: (symbol << 4) | length.
     let codes = canonical(&lens);
-    let mut table = [0u16; TABLE];
+    let mut table = [NO_CODE; TABLE];
     for s in 0..256 {
         let l = lens[s];
         if l == 0 {
@@ -404,7 +409,7 @@ pub fn decode(
     let (o0, r) = out.split_at_mut(q[1].start);
     let (o1, r) = r.split_at_mut(q[1].len());
     let (o2, o3) = r.split_at_mut(q[2].len());
-    let outs = [o0, o1, o2, o3];
+    let mut outs = [o0, o1, o2, o3];
     let common = q[3].len();
     let mut k = 0;
     const BATCH: usize = 5;
@@ -413,19 +418,25 @@ pub fn decode(
         if !(b0.refill() & b1.refill() & b2.refill() & b3.refill()) {
             break;
         }
-        let mut invalid = false;
-        for t in k..k + BATCH {
+        // One bounds check per stream and batch, not per symbol.
+        let [o0, o1, o2, o3] = &mut outs;
+        let w0: &mut [u8; BATCH] = (&mut o0[k..k + BATCH]).try_into().unwrap();
+        let w1: &mut [u8; BATCH] = (&mut o1[k..k + BATCH]).try_into().unwrap();
+        let w2: &mut [u8; BATCH] = (&mut o2[k..k + BATCH]).try_into().unwrap();
+        let w3: &mut [u8; BATCH] = (&mut o3[k..k + BATCH]).try_into().unwrap();
+        let mut seen = 0u16;
+        for t in 0..BATCH {
             let e0 = b0.next(&table);
             let e1 = b1.next(&table);
             let e2 = b2.next(&table);
             let e3 = b3.next(&table);
-            invalid |= (e0 & 15 == 0) | (e1 & 15 == 0) | (e2 & 15 == 0) | (e3 & 15 == 0);
-            outs[0][t] = (e0 >> 4) as u8;
-            outs[1][t] = (e1 >> 4) as u8;
-            outs[2][t] = (e2 >> 4) as u8;
-            outs[3][t] = (e3 >> 4) as u8;
+            seen |= e0 | e1 | e2 | e3;
+            w0[t] = (e0 >> 4) as u8;
+            w1[t] = (e1 >> 4) as u8;
+            w2[t] = (e2 >> 4) as u8;
+            w3[t] = (e3 >> 4) as u8;
         }
-        if invalid {
+        if seen & NO_CODE != 0 {
             return Err(bad("bit pattern matches no code", ip));
         }
         k += BATCH;

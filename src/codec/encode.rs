@@ -280,8 +280,8 @@ trait Sink {
     fn length(&mut self, v: u64);
     /// The high distance varint of a REFERENCE.
     fn hi(&mut self, v: u64);
-    /// Literal and COMPOSITE pattern bytes.
-    fn bytes(&mut self, b: &[u8]);
+    /// Literal and COMPOSITE pattern bytes: the first `n` of `from` (see [`append`]).
+    fn bytes(&mut self, from: &[u8], n: usize);
     /// Bytes written so far (for the streams: their total, the size of the same plain stream).
     fn size(&self) -> usize;
 }
@@ -304,12 +304,28 @@ impl Sink for Vec<u8> {
         varint::put(self, v);
     }
     #[inline(always)]
-    fn bytes(&mut self, b: &[u8]) {
-        self.extend_from_slice(b);
+    fn bytes(&mut self, from: &[u8], n: usize) {
+        append(self, from, n);
     }
     #[inline(always)]
     fn size(&self) -> usize {
         self.len()
+    }
+}
+
+/// Appends the first `n` bytes of `from` to `v`. Short runs with 16 bytes to read move as one
+/// fixed 16-byte chunk, the excess cut off again, instead of a `memcpy` call of variable length.
+#[inline(always)]
+fn append(v: &mut Vec<u8>, from: &[u8], n: usize) {
+    const WILD: usize = 16;
+    match from.get(..WILD) {
+        Some(chunk) if n <= WILD => {
+            let len = v.len();
+            let chunk: &[u8; WILD] = chunk.try_into().unwrap();
+            v.extend_from_slice(chunk);
+            v.truncate(len + n);
+        }
+        _ => v.extend_from_slice(&from[..n]),
     }
 }
 
@@ -361,8 +377,8 @@ impl Sink for Streams {
         varint::put(&mut self.his, v);
     }
     #[inline(always)]
-    fn bytes(&mut self, b: &[u8]) {
-        self.lits.extend_from_slice(b);
+    fn bytes(&mut self, from: &[u8], n: usize) {
+        append(&mut self.lits, from, n);
     }
     #[inline(always)]
     fn size(&self) -> usize {
@@ -377,8 +393,9 @@ struct Emitter<'a, S: Sink> {
 
 impl<S: Sink> Emitter<'_, S> {
     #[inline(always)]
-    fn literals(&mut self, lits: &[u8]) {
-        let n = lits.len();
+    /// The literal run `input[from..to]`.
+    fn literals(&mut self, input: &[u8], from: usize, to: usize) {
+        let n = to - from;
         if n == 0 {
             return;
         }
@@ -388,7 +405,7 @@ impl<S: Sink> Emitter<'_, S> {
             self.s.tag(0);
             self.s.length((n - 64) as u64);
         }
-        self.s.bytes(lits);
+        self.s.bytes(&input[from..], n);
     }
 
     #[inline(always)]
@@ -419,7 +436,7 @@ impl<S: Sink> Emitter<'_, S> {
                     self.s.tag(tag | 15);
                     self.s.length((l - 15) as u64);
                 }
-                self.s.bytes(&input[pos - m.dist..pos]);
+                self.s.bytes(&input[pos - m.dist..], m.dist);
             }
             Kind::Reference => {
                 let l = m.len - MIN_REF;
@@ -536,7 +553,7 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
                 }
             }
         }
-        e.literals(&input[anchor..i]);
+        e.literals(input, anchor, i);
         e.copy(m, input, i, &mut reps);
         if e.size() - base >= n {
             return false;
@@ -545,7 +562,7 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
         i += m.len;
         anchor = i;
     }
-    e.literals(&input[anchor..]);
+    e.literals(input, anchor, n);
     e.size() - base < n
 }
 
@@ -612,7 +629,7 @@ fn compress_fast<S: Sink>(
             i += 1;
             continue;
         }
-        e.literals(&input[anchor..start]);
+        e.literals(input, anchor, start);
         e.copy(m, input, start, &mut reps);
         if e.size() - base >= n {
             return false;
@@ -629,7 +646,7 @@ fn compress_fast<S: Sink>(
             }
         }
     }
-    e.literals(&input[anchor..]);
+    e.literals(input, anchor, n);
     e.size() - base < n
 }
 

@@ -125,22 +125,30 @@ fn quarters(count: usize) -> [std::ops::Range<usize>; 4] {
 
 /// Appends the byte section for `lits` to `out`: Huffman when it is smaller than raw, else raw.
 pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
-    let mut freq = [0u64; 256];
-    for &b in lits {
-        freq[usize::from(b)] += 1;
-    }
-    let lens = code_lengths(&freq);
-    let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
-    let bits_of =
-        |part: &[u8]| -> u64 { part.iter().map(|&b| u64::from(lens[usize::from(b)])).sum() };
     let four = lits.len() >= FOUR_STREAMS_FROM;
-    // Bytes of each bitstream: one, or one per quarter.
+    // The symbols of each bitstream: one, or one per quarter.
     let parts: Vec<&[u8]> = if four {
         quarters(lits.len()).map(|r| &lits[r]).to_vec()
     } else {
         vec![lits]
     };
-    let sizes: Vec<u64> = parts.iter().map(|p| bits_of(p).div_ceil(8)).collect();
+    // A histogram per bitstream gives both the code lengths (their sum) and each bitstream's size.
+    let hists: Vec<[u32; 256]> = parts.iter().map(|p| histogram(p)).collect();
+    let mut freq = [0u64; 256];
+    for h in &hists {
+        for (f, &c) in freq.iter_mut().zip(h) {
+            *f += u64::from(c);
+        }
+    }
+    let lens = code_lengths(&freq);
+    let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
+    let sizes: Vec<u64> = hists
+        .iter()
+        .map(|h| {
+            let bits: u64 = (0..256).map(|s| u64::from(h[s]) * u64::from(lens[s])).sum();
+            bits.div_ceil(8)
+        })
+        .collect();
     let total: u64 = sizes.iter().sum();
     let table_len = max_sym.map_or(0, |m| 2 + (m + 2) / 2) as u64;
     let lens_len: u64 = sizes[..sizes.len() - 1]
@@ -169,32 +177,79 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
         varint::put(out, b);
     }
     let codes = canonical(&lens);
-    let mut rev = [0u32; 256];
+    // Each symbol's code, bit-reversed (streams are read least significant bit first), and length.
+    let mut code = [(0u64, 0u32); 256];
     for s in 0..256 {
         if lens[s] > 0 {
-            rev[s] = reverse(codes[s], lens[s]);
+            code[s] = (u64::from(reverse(codes[s], lens[s])), u32::from(lens[s]));
         }
     }
     for (part, &size) in parts.iter().zip(&sizes) {
-        let start = out.len();
-        let mut acc: u64 = 0;
-        let mut n: u32 = 0;
-        for &b in *part {
-            acc |= u64::from(rev[usize::from(b)]) << n;
-            n += u32::from(lens[usize::from(b)]);
-            if n >= 32 {
-                out.extend_from_slice(&(acc as u32).to_le_bytes());
-                acc >>= 32;
-                n -= 32;
-            }
-        }
-        while n > 0 {
-            out.push(acc as u8);
-            acc >>= 8;
-            n = n.saturating_sub(8);
-        }
-        debug_assert_eq!((out.len() - start) as u64, size);
+        pack(part, &code, size as usize, out);
     }
+}
+
+/// Counts the bytes of `part`, in four interleaved tables so that runs of one byte value do not
+/// wait on their own previous increment.
+fn histogram(part: &[u8]) -> [u32; 256] {
+    let mut h = [[0u32; 256]; 4];
+    let mut quads = part.chunks_exact(4);
+    for q in &mut quads {
+        h[0][usize::from(q[0])] += 1;
+        h[1][usize::from(q[1])] += 1;
+        h[2][usize::from(q[2])] += 1;
+        h[3][usize::from(q[3])] += 1;
+    }
+    for &b in quads.remainder() {
+        h[0][usize::from(b)] += 1;
+    }
+    let mut sum = h[0];
+    for t in &h[1..] {
+        for (a, &c) in sum.iter_mut().zip(t) {
+            *a += c;
+        }
+    }
+    sum
+}
+
+/// Appends the bitstream of `part`, which is `size` bytes long, to `out`. Four codes (at most 44
+/// bits, plus up to 7 pending) are gathered between stores; each store writes a whole 8-byte word
+/// and keeps the bits of the last partial byte pending, so there is no data-dependent branch.
+fn pack(part: &[u8], code: &[(u64, u32); 256], size: usize, out: &mut Vec<u8>) {
+    let start = out.len();
+    // Room for the last word stored past the end; cut off below.
+    out.resize(start + size + 8, 0);
+    let mut pos = start;
+    let mut acc: u64 = 0;
+    let mut n: u32 = 0;
+    let mut store = |acc: &mut u64, n: &mut u32| {
+        out[pos..pos + 8].copy_from_slice(&acc.to_le_bytes());
+        let whole = *n / 8;
+        pos += whole as usize;
+        // `whole` may be 8 (a full word), where a single shift by 64 would overflow.
+        *acc = (*acc >> (whole * 4)) >> (whole * 4);
+        *n -= whole * 8;
+    };
+    let mut quads = part.chunks_exact(4);
+    for q in &mut quads {
+        for &b in q {
+            let (c, l) = code[usize::from(b)];
+            acc |= c << n;
+            n += l;
+        }
+        store(&mut acc, &mut n);
+    }
+    for &b in quads.remainder() {
+        let (c, l) = code[usize::from(b)];
+        acc |= c << n;
+        n += l;
+        store(&mut acc, &mut n);
+    }
+    if n > 0 {
+        store(&mut acc, &mut (n + 7));
+    }
+    debug_assert_eq!(pos - start, size);
+    out.truncate(start + size);
 }
 
 /// Reads one bitstream least significant bit first, `n` bits buffered in `acc`. Bits of `acc` above

@@ -3,8 +3,8 @@
 //! Levels 1–3 are greedy single-probe hash parsers with skip acceleration (lz4-like; level 3 probes
 //! a second table of 8-byte hashes first, for longer matches); levels 4–9 use hash chains of growing
 //! depth and lazy matching. Levels 2–9 write the streams layout (entropy-coded glyph fields). The
-//! single-probe tables hold each position's first four bytes beside it ("tagged"), so a wrong
-//! candidate costs no read of the input far back. Every level checks the offset stack first, so a
+//! single-probe tables keep each position's first four bytes (level 3's long table: spare hash
+//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every level checks the offset stack first, so a
 //! repeated distance costs a one-byte DELTA glyph, and turns short-period copies (distance ≤ 4 not on
 //! the stack) into self-contained COMPOSITE runs that leave the stack untouched.
 
@@ -71,8 +71,10 @@ pub struct MatchFinder {
     /// Fast levels: the newest position of each hash with its four bytes, `(bytes << 32) | pos`,
     /// so a candidate is rejected without reading the input at a random distance (a cache miss).
     tagged: Vec<u64>,
-    /// Fast levels with `long_log`: the same for hashes of 8 bytes (tagged with the first four).
-    long: Vec<u64>,
+    /// Fast levels with `long_log`: the newest position of each hash of 8 bytes in 32 bits, tagged
+    /// with more bits of the same hash ([`Tagging`]): half the size of a `tagged` entry, so the
+    /// larger table stays in the L2 cache beside the first.
+    long: Vec<u32>,
     /// The streams of the streams layout (entropy levels only), reused per segment.
     streams: Streams,
     /// Every position below this one is already linked into the chain (chain levels only).
@@ -80,8 +82,9 @@ pub struct MatchFinder {
 }
 
 const EMPTY: u32 = u32::MAX;
-/// An empty tagged entry: its position is never before the current one.
+/// An empty tagged entry: its position (field) is all ones, never before the current position.
 const EMPTY_TAGGED: u64 = u64::MAX;
+const EMPTY_LONG: u32 = u32::MAX;
 
 impl MatchFinder {
     /// Tables for `level` (1..=9; larger values are clamped to 9).
@@ -102,7 +105,7 @@ impl MatchFinder {
             head: table(chains, EMPTY, params.hash_log),
             chain: table(chains, EMPTY, params.chain_log),
             tagged: table(!chains, EMPTY_TAGGED, params.hash_log),
-            long: table(params.long_log > 0, EMPTY_TAGGED, params.long_log),
+            long: table(params.long_log > 0, EMPTY_LONG, params.long_log),
             streams: Streams::default(),
             next: 0,
         }
@@ -119,7 +122,7 @@ impl MatchFinder {
         if p.depth > 0 {
             (4 << p.hash_log) + (4 << p.chain_log)
         } else {
-            (8 << p.hash_log) + if p.long_log > 0 { 8 << p.long_log } else { 0 }
+            (8 << p.hash_log) + if p.long_log > 0 { 4 << p.long_log } else { 0 }
         }
     }
 
@@ -137,7 +140,7 @@ impl MatchFinder {
         self.head.fill(EMPTY);
         self.chain.fill(EMPTY);
         self.tagged.fill(EMPTY_TAGGED);
-        self.long.fill(EMPTY_TAGGED);
+        self.long.fill(EMPTY_LONG);
         self.next = 0;
     }
 }
@@ -152,14 +155,50 @@ fn read_u64(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(b[i..i + 8].try_into().unwrap())
 }
 
+/// How a 32-bit tagged entry is split for a segment of `n` bytes: the position in the low
+/// `pos_bits` (enough for `n`, so an all-ones field is never a position), and in the bits above it
+/// a tag: the hash bits below the table index. A 4 MiB segment leaves 10 tag bits, so a wrong
+/// candidate passes the tag check once in 1024 probes; then the input is compared anyway.
+#[derive(Clone, Copy)]
+struct Tagging {
+    pos_mask: u32,
+}
+
+impl Tagging {
+    fn new(n: usize) -> Tagging {
+        let pos_bits = usize::BITS - n.leading_zeros();
+        debug_assert!(pos_bits <= 32);
+        let pos_mask = if pos_bits >= 32 {
+            u32::MAX
+        } else {
+            (1 << pos_bits) - 1
+        };
+        Tagging { pos_mask }
+    }
+    /// The table index (the top `log` bits of `h`) and the tag (the bits after them, placed above
+    /// the position field).
+    #[inline(always)]
+    fn slot(self, h: u64, log: u32) -> (usize, u32) {
+        let tag = (((h << log) >> 32) as u32) & !self.pos_mask;
+        ((h >> (64 - log)) as usize, tag)
+    }
+    /// The position of `entry` if its tag is `tag` and it lies before `i`.
+    #[inline(always)]
+    fn candidate(self, entry: u32, tag: u32, i: usize) -> Option<usize> {
+        let c = (entry & self.pos_mask) as usize;
+        (entry & !self.pos_mask == tag && c < i).then_some(c)
+    }
+}
+
+/// The 64-bit hash of the 8 bytes `v` (the long table: index and tag bits).
 #[inline(always)]
-fn hash(v: u32, log: u32) -> usize {
-    (v.wrapping_mul(2_654_435_761) >> (32 - log)) as usize
+fn hash8(v: u64) -> u64 {
+    v.wrapping_mul(0x9e37_79b1_85eb_ca87)
 }
 
 #[inline(always)]
-fn hash8(v: u64, log: u32) -> usize {
-    (v.wrapping_mul(0x9e37_79b1_85eb_ca87) >> (64 - log)) as usize
+fn hash(v: u32, log: u32) -> usize {
+    (v.wrapping_mul(2_654_435_761) >> (32 - log)) as usize
 }
 
 /// A tagged table entry: position `pos` with `bytes`, the four input bytes found there.
@@ -582,6 +621,7 @@ fn compress_fast<S: Sink>(
     let table = &mut mf.tagged[..];
     let long = &mut mf.long[..];
     let long_log = mf.params.long_log;
+    let tg = Tagging::new(n);
     let mut reps = INITIAL_OFFSETS;
     let mut anchor = 0usize;
     let mut i = 1usize;
@@ -599,12 +639,13 @@ fn compress_fast<S: Sink>(
             table[h] = tagged(cur, i);
             if long_log > 0 {
                 let cur8 = read_u64(input, i);
-                let hl = hash8(cur8, long_log);
+                let (hl, tag8) = tg.slot(hash8(cur8), long_log);
                 let le = long[hl];
-                long[hl] = tagged(cur, i);
-                let c = (le & 0xffff_ffff) as usize;
-                if c < i && (le >> 32) as u32 == cur && read_u64(input, c) == cur8 {
-                    break (i, c);
+                long[hl] = tag8 | i as u32;
+                if let Some(c) = tg.candidate(le, tag8, i) {
+                    if read_u64(input, c) == cur8 {
+                        break (i, c);
+                    }
                 }
             }
             // Equal tags are equal bytes: the table holds the bytes at the position it names.
@@ -642,7 +683,8 @@ fn compress_fast<S: Sink>(
             let v = read_u32(input, j);
             table[hash(v, log)] = tagged(v, j);
             if long_log > 0 {
-                long[hash8(read_u64(input, j), long_log)] = tagged(v, j);
+                let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
+                long[hl] = tag8 | j as u32;
             }
         }
     }

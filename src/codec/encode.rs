@@ -47,9 +47,11 @@ fn params(level: u8) -> Params {
     match level {
         // Level 2 is level 1's parser with the streams layout (`entropy`).
         0..=2 => p(14, 0, 0, 0, 5),
+        // A 4-byte table of 32 KiB (the L1 cache) beside the long table: faster than 2^14
+        // entries and no worse on source code (PERFORMANCE.md, optimizations log).
         3 => Params {
             long_log: 17,
-            ..p(14, 0, 0, 0, 6)
+            ..p(12, 0, 0, 0, 6)
         },
         4 => p(16, 4, 17, 0, 8),
         5 => p(17, 8, 17, 1, 9),

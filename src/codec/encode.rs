@@ -2,14 +2,18 @@
 //!
 //! Levels 1–3 are greedy single-probe hash parsers with skip acceleration (lz4-like; level 3 probes
 //! a second table of 8-byte hashes first, for longer matches); levels 4–9 use hash chains of growing
-//! depth and lazy matching. Levels 2–9 write the streams layout (entropy-coded glyph fields). The
-//! single-probe tables keep each position's first four bytes (level 3's long table: spare hash
-//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every level checks the offset stack first, so a
-//! repeated distance costs a one-byte DELTA glyph, and turns short-period copies (distance ≤ 4 not on
-//! the stack) into self-contained COMPOSITE runs that leave the stack untouched.
+//! depth and lazy matching, and levels 8–9 then parse again, optimally, under the prices of the
+//! first parse ([`optimal`]). Levels 2–9 write the streams layout (entropy-coded glyph fields).
+//! The single-probe tables keep each position's first four bytes (level 3's long table: spare hash
+//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every
+//! level checks the offset stack first, so a repeated distance costs a one-byte DELTA glyph, and
+//! turns short-period copies (distance ≤ 4 not on the stack) into self-contained COMPOSITE runs that
+//! leave the stack untouched.
 
 use super::{push_offset, use_slot, INITIAL_OFFSETS, MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::varint;
+
+mod optimal;
 
 /// Upper bound of the encoded size of `n` raw bytes (all literals, worst case).
 pub fn compressed_bound(n: usize) -> usize {
@@ -32,6 +36,9 @@ struct Params {
     /// Fast levels: log2 of a second table of 8-byte hashes, probed first for long matches
     /// (0 = none).
     long_log: u32,
+    /// Chain depth of a second, optimal parse under the prices of the first ([`optimal`]);
+    /// 0 = none.
+    optimal: u32,
 }
 
 fn params(level: u8) -> Params {
@@ -43,6 +50,7 @@ fn params(level: u8) -> Params {
         accel,
         entropy: level >= 2,
         long_log: 0,
+        optimal: 0,
     };
     match level {
         // Level 2 is level 1's parser with the streams layout (`entropy`).
@@ -57,8 +65,16 @@ fn params(level: u8) -> Params {
         5 => p(17, 8, 17, 1, 9),
         6 => p(17, 16, 18, 1, 10),
         7 => p(18, 32, 18, 1, 12),
-        8 => p(18, 128, 20, 2, 16),
-        _ => p(18, 256, 20, 2, 20),
+        // Levels 8–9: a light lazy parse for prices, then the optimal parse with a deeper chain
+        // (PERFORMANCE.md, "Optimal parsing").
+        8 => Params {
+            optimal: 16,
+            ..p(18, 8, 20, 1, 16)
+        },
+        _ => Params {
+            optimal: 64,
+            ..p(18, 16, 21, 2, 20)
+        },
     }
 }
 
@@ -79,6 +95,8 @@ pub struct MatchFinder {
     long: Vec<u32>,
     /// The streams of the streams layout (entropy levels only), reused per segment.
     streams: Streams,
+    /// The optimal parser's scratch (level 9 only).
+    opt: optimal::Scratch,
     /// Every position below this one is already linked into the chain (chain levels only).
     next: usize,
 }
@@ -109,6 +127,7 @@ impl MatchFinder {
             tagged: table(!chains, EMPTY_TAGGED, params.hash_log),
             long: table(params.long_log > 0, EMPTY_LONG, params.long_log),
             streams: Streams::default(),
+            opt: optimal::Scratch::default(),
             next: 0,
         }
     }
@@ -122,7 +141,12 @@ impl MatchFinder {
     pub fn table_bytes(level: u8) -> usize {
         let p = params(level);
         if p.depth > 0 {
-            (4 << p.hash_log) + (4 << p.chain_log)
+            let opt = if p.optimal > 0 {
+                optimal::SCRATCH_BYTES
+            } else {
+                0
+            };
+            (4 << p.hash_log) + (4 << p.chain_log) + opt
         } else {
             (8 << p.hash_log) + if p.long_log > 0 { 4 << p.long_log } else { 0 }
         }
@@ -523,7 +547,15 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
     let mut st = std::mem::take(&mut mf.streams);
     st.reset(n);
     let mut layout = None;
-    if compress_with(input, mf, &mut st, 0) {
+    let mut parsed = compress_with(input, mf, &mut st, 0);
+    if parsed && mf.params.optimal > 0 {
+        // Levels 8–9: the lazy parse above only prices the glyphs; parse again, optimally.
+        let prices = optimal::Prices::of(&st);
+        st.reset(n);
+        mf.reset();
+        parsed = optimal::parse(input, mf, Emitter { s: &mut st }, 0, &prices);
+    }
+    if parsed {
         for v in st.all() {
             out.extend_from_slice(&(v.len() as u32).to_le_bytes());
             super::huffman::encode(v, out);
@@ -733,22 +765,56 @@ fn insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut Match
 /// chain. Inserts `i` into the chain.
 #[inline(always)]
 fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) -> Match {
-    let p = mf.params;
     let mut best = Match::NONE;
-    let cur = read_u32(input, i);
     for (s, &d) in reps.iter().enumerate() {
-        if d <= i && (read_u32(input, i - d) ^ cur) & 0x00ff_ffff == 0 {
-            let len = 3 + common(input, i - d + 3, i + 3, n);
-            let m = Match {
-                len,
-                dist: d,
-                kind: Kind::Delta(s),
-            };
-            if m.gain() > best.gain() {
-                best = m;
-            }
+        let len = rep_len(input, i, n, d);
+        let m = Match {
+            len,
+            dist: d,
+            kind: Kind::Delta(s),
+        };
+        if len > 0 && m.gain() > best.gain() {
+            best = m;
         }
     }
+    walk_chain(input, i, n, mf, mf.params.depth, best.len, |c, len| {
+        let m = classify(len, i - c, reps);
+        if m.gain() > best.gain() {
+            best = m;
+            if i + len >= n {
+                return None;
+            }
+        }
+        Some(best.len)
+    });
+    best
+}
+
+/// Length of the copy at `i` from distance `d` if it is at least [`MIN_DELTA`] bytes, else 0.
+#[inline(always)]
+fn rep_len(input: &[u8], i: usize, n: usize, d: usize) -> usize {
+    if d <= i && (read_u32(input, i - d) ^ read_u32(input, i)) & 0x00ff_ffff == 0 {
+        3 + common(input, i - d + 3, i + 3, n)
+    } else {
+        0
+    }
+}
+
+/// Links `i` into the hash chain and walks its predecessors, newest first, up to `depth` of them.
+/// `visit(c, len)` sees each candidate position `c` whose copy is longer than `floor`
+/// bytes (at least 4) and returns the new floor, or `None` to stop.
+#[inline(always)]
+fn walk_chain(
+    input: &[u8],
+    i: usize,
+    n: usize,
+    mf: &mut MatchFinder,
+    depth: u32,
+    mut floor: usize,
+    mut visit: impl FnMut(usize, usize) -> Option<usize>,
+) {
+    let p = mf.params;
+    let cur = read_u32(input, i);
     let h = hash(cur, p.hash_log);
     let mask = (1usize << p.chain_log) - 1;
     let mut cand = if i < mf.next {
@@ -761,25 +827,19 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
         mf.next = i + 1;
         c
     };
-    let mut depth = p.depth;
+    let mut depth = depth;
     while cand != EMPTY && depth > 0 {
         let c = cand as usize;
         if c >= i {
             break;
         }
-        // Only a candidate that beats the current best at its last byte can be longer.
-        if best.len < n - i
-            && input[c + best.len] == input[i + best.len]
-            && read_u32(input, c) == cur
-        {
+        // Only a candidate that matches at the current floor's last byte can be longer.
+        if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
             let len = 4 + common(input, c + 4, i + 4, n);
-            if len > best.len {
-                let m = classify(len, i - c, reps);
-                if m.gain() > best.gain() {
-                    best = m;
-                    if i + len >= n {
-                        break;
-                    }
+            if len > floor {
+                match visit(c, len) {
+                    Some(f) => floor = f,
+                    None => break,
                 }
             }
         }
@@ -795,7 +855,6 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
         cand = next;
         depth -= 1;
     }
-    best
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub const MAX_BITS: u32 = 11;
 const TABLE: usize = 1 << MAX_BITS;
 
 /// Code lengths for the given symbol counts, limited to [`MAX_BITS`]. Symbols with count 0 get 0.
-fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
+pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
     let mut lens = [0u8; 256];
     let syms: Vec<usize> = (0..256).filter(|&s| freq[s] > 0).collect();
     match syms.len() {

@@ -1,0 +1,376 @@
+//! Levels 8 and 9: price-based optimal parsing.
+//!
+//! The segment is parsed twice. The first pass is the lazy chain parser (with a shallow chain: it
+//! only has to get the statistics right); the code lengths a
+//! Huffman coder would give its five streams become the *prices* (in bits) of every tag, length
+//! byte, distance byte and literal. The second pass finds, window by window, the cheapest sequence
+//! of glyphs under those prices: a shortest path over the positions of the window, where a literal
+//! steps one byte and a copy steps its length, each costing the bits its fields would take. Every
+//! copy the match finder sees is tried at every length it covers, offset-stack copies included,
+//! and each position carries the offset stack of its cheapest path, so DELTA glyphs are priced
+//! where they can really be used.
+
+use super::{
+    classify, insert_match, rep_len, walk_chain, Emitter, Kind, Match, MatchFinder, Sink, Streams,
+};
+use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
+
+/// Positions per window of the shortest-path search.
+const WINDOW: usize = 4096;
+/// A copy at least this long is taken as soon as it is found (no search around it): long copies
+/// are almost always right, and trying every length of each would cost quadratic time.
+const SUFFICIENT: usize = 256;
+/// The price of a symbol the first pass never wrote: more than any code the coder would give it.
+const UNSEEN: u32 = huffman::MAX_BITS + 1;
+
+/// Bits per symbol of each stream of the streams layout.
+pub(super) struct Prices {
+    tag: [u32; 256],
+    len: [u32; 256],
+    lo: [u32; 256],
+    hi: [u32; 256],
+    lit: [u32; 256],
+}
+
+impl Prices {
+    /// The prices a Huffman coder would give the streams of a parse.
+    pub(super) fn of(st: &Streams) -> Prices {
+        let bits = |v: &[u8]| {
+            let mut freq = [0u64; 256];
+            for &b in v {
+                freq[usize::from(b)] += 1;
+            }
+            let lens = huffman::code_lengths(&freq);
+            lens.map(|l| if l == 0 { UNSEEN } else { u32::from(l) })
+        };
+        Prices {
+            tag: bits(&st.tags),
+            len: bits(&st.lens),
+            lo: bits(&st.los),
+            hi: bits(&st.his),
+            lit: bits(&st.lits),
+        }
+    }
+
+    fn varint(table: &[u32; 256], mut v: u64) -> u32 {
+        let mut bits = 0;
+        while v >= 0x80 {
+            bits += table[usize::from(v as u8 | 0x80)];
+            v >>= 7;
+        }
+        bits + table[v as usize]
+    }
+
+    /// The PRIMITIVE tag (and length) of a literal run of `n` bytes, without the bytes; 0 for none.
+    fn run(&self, n: usize) -> u32 {
+        match n {
+            0 => 0,
+            1..=63 => self.tag[n],
+            _ => self.tag[0] + Self::varint(&self.len, (n - 64) as u64),
+        }
+    }
+
+    /// What one more literal costs after a run of `n`: the byte, and the change of the run's tag.
+    fn literal(&self, byte: u8, n: usize) -> i64 {
+        i64::from(self.lit[usize::from(byte)]) + i64::from(self.run(n + 1)) - i64::from(self.run(n))
+    }
+
+    /// The bits of the glyph for copy `m` at `pos`.
+    fn copy(&self, m: &Match, input: &[u8], pos: usize) -> u32 {
+        // A tag with a length field of `width` values, the last one meaning "varint follows".
+        let tagged = |base: usize, l: usize, last: usize| {
+            if l < last {
+                self.tag[base | l]
+            } else {
+                self.tag[base | last] + Self::varint(&self.len, (l - last) as u64)
+            }
+        };
+        match m.kind {
+            Kind::Delta(slot) => tagged(0x80 | slot << 4, m.len - MIN_DELTA, 15),
+            Kind::Composite => {
+                let pattern: u32 = input[pos - m.dist..pos]
+                    .iter()
+                    .map(|&b| self.lit[usize::from(b)])
+                    .sum();
+                tagged(0xc0 | (m.dist - 1) << 4, m.len - MIN_RUN, 15) + pattern
+            }
+            Kind::Reference => {
+                let d = m.dist - 1;
+                tagged(0x40, m.len - MIN_REF, 63)
+                    + self.lo[d & 0xff]
+                    + Self::varint(&self.hi, (d >> 8) as u64)
+            }
+        }
+    }
+}
+
+/// One position of the window: the cheapest way found to reach it.
+#[derive(Clone, Copy)]
+pub(super) struct Node {
+    price: i64,
+    /// The step that reaches this position: 0 for a literal, else a copy of `len` bytes.
+    len: u32,
+    dist: u32,
+    /// Literals pending at this position (the run the next literal would extend).
+    lits: u32,
+    /// The offset stack after the cheapest path to this position.
+    reps: [usize; 4],
+}
+
+const UNREACHED: Node = Node {
+    price: i64::MAX,
+    len: 0,
+    dist: 0,
+    lits: 0,
+    reps: INITIAL_OFFSETS,
+};
+
+/// Heap bytes of [`Scratch`] in use (for the memory estimate).
+pub(super) const SCRATCH_BYTES: usize = (WINDOW + 1) * std::mem::size_of::<Node>();
+
+/// Scratch of the optimal parser, kept in the [`MatchFinder`] so a segment allocates nothing.
+#[derive(Default)]
+pub(super) struct Scratch {
+    nodes: Vec<Node>,
+    cands: Vec<Match>,
+    path: Vec<(usize, Match)>,
+}
+
+/// The copies that start at `i`: the offset-stack copies, then the chain's candidates of growing
+/// length (each longer than all before it). Links `i` into the chain.
+fn candidates(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) {
+    let mut cands = std::mem::take(&mut mf.opt.cands);
+    cands.clear();
+    for (s, &d) in reps.iter().enumerate() {
+        let len = rep_len(input, i, n, d);
+        if len > 0 {
+            cands.push(Match {
+                len,
+                dist: d,
+                kind: Kind::Delta(s),
+            });
+        }
+    }
+    let depth = mf.params.optimal;
+    walk_chain(input, i, n, mf, depth, MIN_REF - 1, |c, len| {
+        cands.push(Match {
+            len,
+            dist: i - c,
+            kind: Kind::Reference,
+        });
+        (i + len < n).then_some(len)
+    });
+    mf.opt.cands = cands;
+}
+
+/// Parses `input` into the cheapest glyphs under `prices`, written through `e`; `false` as soon as
+/// they would not be smaller than `input` (the size `e` had before was `base`).
+pub(super) fn parse<S: Sink>(
+    input: &[u8],
+    mf: &mut MatchFinder,
+    mut e: Emitter<'_, S>,
+    base: usize,
+    prices: &Prices,
+) -> bool {
+    let n = input.len();
+    let limit = n - 8;
+    let mut opt = std::mem::take(&mut mf.opt);
+    opt.nodes.resize(WINDOW + 1, UNREACHED);
+    let mut reps = INITIAL_OFFSETS;
+    let mut anchor = 0usize;
+    let mut i = 1usize;
+    let mut ok = true;
+    'windows: while i < limit {
+        // Shortest paths from `i` over the next WINDOW positions; `anchor..i` are pending literals.
+        let nodes = &mut opt.nodes;
+        nodes.fill(UNREACHED);
+        nodes[0] = Node {
+            price: 0,
+            len: 0,
+            dist: 0,
+            lits: (i - anchor) as u32,
+            reps,
+        };
+        let mut k = 0;
+        // A copy long enough to take at once, found at window position `k`.
+        let mut taken = None;
+        while k < WINDOW && i + k < limit {
+            let p = i + k;
+            let node = nodes[k];
+            candidates(input, p, n, &node.reps, mf);
+            let lit = node.price + prices.literal(input[p], node.lits as usize);
+            if lit < nodes[k + 1].price {
+                nodes[k + 1] = Node {
+                    price: lit,
+                    len: 0,
+                    dist: 0,
+                    lits: node.lits + 1,
+                    reps: node.reps,
+                };
+            }
+            let cands = &mf.opt.cands;
+            if let Some(&m) = cands.iter().max_by_key(|m| m.len) {
+                if m.len >= SUFFICIENT || k + m.len > WINDOW {
+                    taken = Some((k, m));
+                    break;
+                }
+            }
+            // Every length of every candidate (chain candidates from just past the previous one's
+            // length: shorter lengths are served by a nearer copy at least as well).
+            let mut covered = MIN_REF - 1;
+            for &c in cands {
+                let from = match c.kind {
+                    Kind::Delta(_) => MIN_DELTA,
+                    _ => covered + 1,
+                };
+                for len in from..=c.len {
+                    let m = match c.kind {
+                        Kind::Delta(_) => Match { len, ..c },
+                        _ => classify(len, c.dist, &node.reps),
+                    };
+                    let price = node.price + i64::from(prices.copy(&m, input, p));
+                    let to = &mut nodes[k + len];
+                    if price < to.price {
+                        let mut r = node.reps;
+                        match m.kind {
+                            Kind::Reference => push_offset(&mut r, m.dist),
+                            Kind::Delta(s) => use_slot(&mut r, s),
+                            Kind::Composite => {}
+                        }
+                        *to = Node {
+                            price,
+                            len: len as u32,
+                            dist: m.dist as u32,
+                            lits: 0,
+                            reps: r,
+                        };
+                    }
+                }
+                if !matches!(c.kind, Kind::Delta(_)) {
+                    covered = c.len;
+                }
+            }
+            k += 1;
+        }
+        // Walk the cheapest path back from where the search stopped, then emit it forwards.
+        let path = &mut opt.path;
+        path.clear();
+        let mut j = k;
+        while j > 0 {
+            let node = nodes[j];
+            if node.len == 0 {
+                j -= 1;
+            } else {
+                let len = node.len as usize;
+                j -= len;
+                path.push((
+                    i + j,
+                    Match {
+                        len,
+                        dist: node.dist as usize,
+                        kind: Kind::Reference,
+                    },
+                ));
+            }
+        }
+        let taken = taken.map(|(k, m)| (i + k, m));
+        for &(pos, m) in path.iter().rev().chain(taken.iter()) {
+            e.literals(input, anchor, pos);
+            // The offset stack here is the one the search priced this copy with.
+            let m = classify(m.len, m.dist, &reps);
+            e.copy(m, input, pos, &mut reps);
+            if e.size() - base >= n {
+                ok = false;
+                break 'windows;
+            }
+            anchor = pos + m.len;
+        }
+        i += k;
+        if let Some((pos, m)) = taken {
+            // The search linked positions up to `pos`; link those inside the copy too.
+            insert_match(input, pos, m.len, limit, mf);
+            i = pos + m.len;
+        }
+    }
+    mf.opt = opt;
+    if ok {
+        e.literals(input, anchor, n);
+    }
+    ok && e.size() - base < n
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codec::{decode_payload, encode_payload, Layout, MatchFinder};
+
+    /// Word salad with numbers: matches of many lengths and distances, repeated distances.
+    fn text(n: usize, seed: u32) -> Vec<u8> {
+        let words = [
+            "sigma ", "glyph ", "segment ", "index ", "the ", "of ", "delta\n",
+        ];
+        let mut x = seed;
+        let mut out = Vec::new();
+        while out.len() < n {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            out.extend_from_slice(words[(x >> 16) as usize % words.len()].as_bytes());
+            if x >> 28 == 0 {
+                out.extend_from_slice(format!("{} ", x % 977).as_bytes());
+            }
+        }
+        out.truncate(n);
+        out
+    }
+
+    fn encode(data: &[u8], level: u8) -> Option<(Layout, Vec<u8>)> {
+        let mut out = Vec::new();
+        let layout = encode_payload(data, &mut MatchFinder::new(level), &mut out)?;
+        let mut dec = Vec::new();
+        decode_payload(&out, layout, &mut dec, data.len()).unwrap();
+        assert!(dec == data, "level {level}: wrong output");
+        Some((layout, out))
+    }
+
+    #[test]
+    fn optimal_levels_roundtrip_across_windows_and_long_copies() {
+        let mut long_run = text(20_000, 1);
+        // A copy longer than a whole window, one just under the "take at once" length, and a
+        // short-period run.
+        long_run.extend(std::iter::repeat_n(b'z', 9000));
+        long_run.extend_from_slice(&long_run[1000..1255].to_vec());
+        long_run.extend_from_slice(&b"abc".repeat(3000));
+        long_run.extend_from_slice(&text(30_000, 2));
+        for level in [8, 9] {
+            for data in [text(100_000, 3), long_run.clone()] {
+                let (layout, _) = encode(&data, level).expect("compressible");
+                assert_eq!(layout, Layout::Streams);
+            }
+            // So compressible that the plain layout is smaller than the five sections' headers.
+            encode(&[0; 50_000], level).expect("compressible");
+            // Incompressible input is stored; inputs too short to parse are stored too.
+            let mut x = 99u64;
+            let noise: Vec<u8> = (0..20_000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            assert!(encode(&noise, level).is_none());
+            for n in 0..40 {
+                encode(&text(n, 4), level);
+            }
+        }
+    }
+
+    /// The point of the optimal parse: on text it beats the lazy parse of the chain levels, and
+    /// level 9 is not worse than level 8.
+    #[test]
+    fn optimal_parse_is_smaller_than_the_lazy_parse() {
+        let data = text(200_000, 5);
+        let size = |level| encode(&data, level).unwrap().1.len();
+        let (l7, l8, l9) = (size(7), size(8), size(9));
+        assert!(l8 < l7, "level 8 {l8} vs level 7 {l7}");
+        assert!(l9 <= l8, "level 9 {l9} vs level 8 {l8}");
+    }
+}

@@ -6,6 +6,7 @@
 #   scripts/levels.sh                  # corpus from scripts/corpus.sh in /work/data/corpus
 #   MB=8 REPS=1 scripts/levels.sh      # quicker
 #   FILES="src.tar" scripts/levels.sh  # some corpus files only
+#   LEVELS="1 3" PEERS=no REPS=7 OUT_SVG=/tmp/l.svg scripts/levels.sh   # some sigma levels only
 #
 # sigma figures are the plain-loop rows of `sigma bench` (codec + checksums, one thread, median of
 # $REPS); the peers use their own benchmark modes (`zstd -bN -iREPS --single-thread`,
@@ -17,6 +18,8 @@ MB=${MB:-20}
 REPS=${REPS:-3}
 OUT_SVG=${OUT_SVG:-docs/levels.svg}
 FILES=${FILES:-"src.tar bin.tar logs.txt mixed.tar"}
+LEVELS=${LEVELS:-"1 2 3 4 5 6 7 8 9"}
+PEERS=${PEERS:-yes}
 cargo build --release --quiet
 [ -f "$CORPUS_DIR/src.tar" ] || scripts/corpus.sh "$CORPUS_DIR" >&2
 tmp=$(mktemp -d)
@@ -25,7 +28,7 @@ rows="$tmp/rows.tsv"
 for f in $FILES; do
     in="$tmp/$f"
     head -c $((MB * 1000000)) "$CORPUS_DIR/$f" > "$in"
-    for l in 1 2 3 4 5 6 7 8 9; do
+    for l in $LEVELS; do
         echo "levels.sh: $f sigma -l$l" >&2
         target/release/sigma bench "$in" -T1 -l "$l" --repeat "$REPS" --json | python3 -c "
 import json, sys
@@ -33,6 +36,7 @@ d = json.load(sys.stdin)
 r = [x for x in d['results'] if x['mode'] == 'loop'][0]
 print('$f\tsigma -l$l\t%.3f\t%.1f\t%.1f' % (r['ratio'], r['encode_mb_s'], r['decode_mb_s']))" >> "$rows"
     done
+    [ "$PEERS" = yes ] || continue
     for z in 1 3 9 19; do
         echo "levels.sh: $f zstd -$z" >&2
         zstd -b$z -i"$REPS" --single-thread "$in" 2>&1 | tr '\r' '\n' | grep 'MB/s,' | tail -1 |

@@ -712,13 +712,22 @@ fn compress_fast<S: Sink>(
         i = start + len;
         anchor = i;
         if i < limit {
-            // Remember a position inside the match for the data that follows.
-            let j = i - 2;
-            let v = read_u32(input, j);
-            table[hash(v, log)] = tagged(v, j);
+            // Remember positions inside the match for the data that follows: the one two bytes
+            // before its end, and at level 3 also two after its start and the last one.
+            let mut remember = |j: usize| {
+                let v = read_u32(input, j);
+                table[hash(v, log)] = tagged(v, j);
+                if long_log > 0 {
+                    let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
+                    long[hl] = tag8 | j as u32;
+                }
+            };
+            if long_log > 0 && start + 2 < i - 2 {
+                remember(start + 2);
+            }
+            remember(i - 2);
             if long_log > 0 {
-                let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
-                long[hl] = tag8 | j as u32;
+                remember(i - 1);
             }
         }
     }

@@ -270,7 +270,7 @@ fn info_text_and_json() {
     let r = sigma.run(["info", "--json", "x.sigma"]).ok();
     let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("info --json is JSON");
     assert_eq!(v["file"], "x.sigma");
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], sigmalang::format::VERSION);
     assert_eq!(v["level"], 4);
     assert_eq!(v["segment_size"], SEG);
     assert_eq!(v["segments"], 6);

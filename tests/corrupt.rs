@@ -169,18 +169,18 @@ fn cases() -> Vec<Case> {
     v.push(case("random bytes", random(1000, 77), || {
         m!(Error::BadMagic { .. })
     }));
-    // Version 3: the header check value no longer matches either, but the version is checked
+    // Version 4: the header check value no longer matches either, but the version is checked
     // first, so the reader says what it is instead of "damaged". Version 0 is no version.
-    v.push(case("unsupported version", edit(|e| e[4] = 3), || {
+    v.push(case("unsupported version", edit(|e| e[4] = 4), || {
         m!(Error::UnsupportedVersion {
-            found: 3,
-            supported: 2
+            found: 4,
+            supported: 3
         })
     }));
     v.push(case("version 0", edit(|e| e[4] = 0), || {
         m!(Error::UnsupportedVersion {
             found: 0,
-            supported: 2
+            supported: 3
         })
     }));
     // The same with a valid check value.
@@ -193,7 +193,7 @@ fn cases() -> Vec<Case> {
         || {
             m!(Error::UnsupportedVersion {
                 found: 0xff,
-                supported: 2
+                supported: 3
             })
         },
     ));

@@ -37,7 +37,7 @@ fn encoder_bytes(data: &[u8], o: &Options) -> Vec<u8> {
 /// Checks the container arithmetic of an encoding of `data` at segment size `seg`.
 fn check_structure(enc: &[u8], data: &[u8], level: u8, seg: u32) {
     assert_eq!(&enc[..4], &[0xce, 0xa3, b'L', b'G'], "file magic");
-    assert_eq!(enc[4], 2, "format version");
+    assert_eq!(enc[4], sigmalang::format::VERSION, "format version");
     assert_eq!(enc[6], level, "level byte");
     assert_eq!(le32(enc, 8), seg, "segment size field");
     let l = layout(enc);

@@ -123,8 +123,62 @@ fn quarters(count: usize) -> [std::ops::Range<usize>; 4] {
     [at(0)..at(1), at(1)..at(2), at(2)..at(3), at(3)..count]
 }
 
-/// Appends the byte section for `lits` to `out`: Huffman when it is smaller than raw, else raw.
+/// Sections of more than this many bytes may be coded in blocks of this many (mode 3), each with
+/// its own code, so the code follows data whose statistics change along the segment.
+pub(crate) const BLOCK: usize = 1 << 16;
+
+/// Appends the byte section for `lits` to `out`: in blocks when their own codes pay for their
+/// tables, else one section, Huffman-coded when that is smaller than raw.
 pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
+    if lits.len() > BLOCK && blocks_pay(lits) {
+        out.push(3);
+        for block in lits.chunks(BLOCK) {
+            encode_one(block, out);
+        }
+        return;
+    }
+    encode_one(lits, out);
+}
+
+/// Whether coding `lits` in [`BLOCK`]s with a code each is estimated smaller than one code for all.
+fn blocks_pay(lits: &[u8]) -> bool {
+    let hists: Vec<[u32; 256]> = lits.chunks(BLOCK).map(histogram).collect();
+    let mut all = [0u64; 256];
+    for h in &hists {
+        for (a, &c) in all.iter_mut().zip(h) {
+            *a += u64::from(c);
+        }
+    }
+    let blocked: u64 = hists
+        .iter()
+        .map(|h| estimate(&h.map(u64::from)))
+        .sum::<u64>()
+        + 1;
+    // Blocks cost a table each and decode slower than one section (they may Huffman-code what one
+    // section would store raw): they must save more than 1/64 of the section.
+    let single = estimate(&all);
+    blocked + single / 64 < single
+}
+
+/// About the bytes of a byte section with these symbol counts: the coded bits and the code's table,
+/// or the raw bytes when smaller.
+fn estimate(freq: &[u64; 256]) -> u64 {
+    let count: u64 = freq.iter().sum();
+    let lens = code_lengths(freq);
+    let bits: u64 = (0..256).map(|s| freq[s] * u64::from(lens[s])).sum();
+    let max_sym = (0..256).rev().find(|&s| lens[s] > 0).unwrap_or(0) as u64;
+    let header = 2
+        + (max_sym + 2) / 2
+        + if count >= FOUR_STREAMS_FROM as u64 {
+            8
+        } else {
+            3
+        };
+    (bits.div_ceil(8) + header).min(count + 1)
+}
+
+/// Appends one byte section (mode 0, 1 or 2) for `lits`.
+fn encode_one(lits: &[u8], out: &mut Vec<u8>) {
     let four = lits.len() >= FOUR_STREAMS_FROM;
     // The symbols of each bitstream: one, or one per quarter.
     let parts: Vec<&[u8]> = if four {
@@ -358,6 +412,37 @@ pub fn decode(
     out: &mut Vec<u8>,
     at: usize,
 ) -> Result<usize, CodecError> {
+    // Every code is at least one bit and a raw byte is eight: a count the input cannot hold is an
+    // error before anything is allocated for it.
+    if count as u64 > input.len() as u64 * 8 {
+        return Err(CodecError::Truncated {
+            at: at + input.len(),
+        });
+    }
+    // Every byte is written below: reuse what the buffer held instead of zeroing it per section.
+    out.resize(count, 0);
+    if input.first() != Some(&3) {
+        return decode_into(input, out, at);
+    }
+    // Mode 3: a section of modes 0–2 per block.
+    let mut ip = 1;
+    for block in out.chunks_mut(BLOCK) {
+        let rest = input.get(ip..).unwrap_or(&[]);
+        if rest.first() == Some(&3) {
+            return Err(CodecError::BadLiterals {
+                at: at + ip,
+                what: "a block coded in blocks (mode 3 inside mode 3)",
+            });
+        }
+        ip += decode_into(rest, block, at + ip)?;
+    }
+    Ok(ip)
+}
+
+/// Decodes a byte section of mode 0, 1 or 2 into `out`, whose length is the symbol count.
+#[inline(always)]
+fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecError> {
+    let count = out.len();
     let bad = |what: &'static str, off: usize| CodecError::BadLiterals { at: at + off, what };
     let truncated = |off: usize| CodecError::Truncated { at: at + off };
     let varint_at = |ip: &mut usize| {
@@ -374,8 +459,7 @@ pub fn decode(
         let Some(raw) = input.get(1..1 + count) else {
             return Err(truncated(0));
         };
-        out.clear();
-        out.extend_from_slice(raw);
+        out.copy_from_slice(raw);
         return Ok(1 + count);
     }
     if mode > 2 {
@@ -447,8 +531,6 @@ pub fn decode(
             j += 1 << l;
         }
     }
-    // Every byte is written below: reuse what the buffer held instead of zeroing it per section.
-    out.resize(count, 0);
     if mode == 1 {
         finish(&mut Bits::new(stream), &table, out, 0, at + ip)?;
         return Ok(ip + stream.len());
@@ -590,5 +672,71 @@ mod tests {
         assert!(decode(&[1, 1, 0x11, 0], 1, &mut out, 0).is_err()); // no stream bytes for 1 literal
         assert!(decode(&[1, 3, 0x11, 0x11, 1, 0], 1000, &mut out, 0).is_err()); // more literals than bits
         assert!(decode(&[1, 255, 0x11], 1, &mut out, 0).is_err()); // table cut short
+    }
+
+    /// Bytes from 16 values, then from 16 others: one code needs 5 bits a byte, a code per block 4.
+    fn two_alphabets(n: usize) -> Vec<u8> {
+        let mut x = 0x2545_f491u32;
+        (0..n)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (if i < n / 2 { b'a' } else { 0xc0 }) + (x >> 28) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sections_whose_statistics_change_are_coded_in_blocks() {
+        // Two and a half blocks: the last one short, the middle one mixing both alphabets.
+        let lits = two_alphabets(BLOCK * 5 / 2);
+        let mut sec = Vec::new();
+        encode(&lits, &mut sec);
+        assert_eq!(sec[0], 3, "mode 3");
+        assert!(sec.len() < lits.len() * 9 / 16, "{} bytes", sec.len());
+        assert_eq!(roundtrip(&lits), sec.len());
+        // Same statistics throughout: one section, and no blocks at or below one block's size.
+        let mut x = 7u32;
+        let uniform: Vec<u8> = (0..BLOCK * 3)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                b'a' + (x >> 28) as u8
+            })
+            .collect();
+        sec.clear();
+        encode(&uniform, &mut sec);
+        assert_ne!(sec[0], 3);
+        sec.clear();
+        encode(&two_alphabets(BLOCK), &mut sec);
+        assert_ne!(sec[0], 3);
+        roundtrip(&uniform);
+    }
+
+    #[test]
+    fn hostile_blocked_sections_are_errors() {
+        let lits = two_alphabets(BLOCK * 2);
+        let mut sec = Vec::new();
+        encode(&lits, &mut sec);
+        assert_eq!(sec[0], 3);
+        let mut out = Vec::new();
+        // Every cut is an error; so is a count the blocks do not match (the last block's bitstream
+        // then ends early or has codes left over).
+        for cut in (0..sec.len()).step_by(97).chain([sec.len() - 1]) {
+            assert!(
+                decode(&sec[..cut], lits.len(), &mut out, 0).is_err(),
+                "cut {cut}"
+            );
+        }
+        assert!(decode(&sec, lits.len() + 1, &mut out, 0).is_err());
+        assert!(decode(&sec, lits.len() - 1, &mut out, 0).is_err());
+        // A block in mode 3 is an error, not a recursion.
+        let mut nested = vec![3, 3];
+        nested.extend_from_slice(&sec[1..]);
+        assert!(decode(&nested, lits.len(), &mut out, 0).is_err());
+        // Mode 3 with no blocks is an empty section; a count beyond 8 bits per input byte is an
+        // error before anything is allocated.
+        assert_eq!(decode(&[3], 0, &mut out, 0).unwrap(), 1);
+        assert!(decode(&[3, 0], usize::MAX / 2, &mut out, 0).is_err());
     }
 }

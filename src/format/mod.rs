@@ -18,7 +18,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 use xxhash_rust::xxh32::xxh32;
 
 /// Format version written by this build.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 /// Oldest format version this build reads (version 1 has no streams layout; everything else is
 /// the same).
 pub const MIN_VERSION: u8 = 1;

@@ -4,11 +4,14 @@
 //!
 //! | field          | size              | meaning                                                   |
 //! |----------------|-------------------|-----------------------------------------------------------|
-//! | mode           | 1                 | 0 = raw: `count` bytes follow; 1 = Huffman                  |
+//! | mode           | 1                 | 0 = raw: `count` bytes follow; 1 = Huffman; 2 = Huffman, four bitstreams; 3 = blocks |
 //! | max_symbol     | 1                 | (Huffman) symbols `0..=max_symbol` have a length below      |
 //! | lengths        | ⌈(max_symbol+1)/2⌉ | 4-bit code lengths, symbol 2k in the low nibble; 0 = absent, 1..=11 |
-//! | stream_len     | varint            | bytes of bitstream                                          |
+//! | stream_len     | varint            | bytes of bitstream(s)                                       |
+//! | sizes          | 3 varints         | (mode 2) bytes of bitstreams 0–2; bitstream 3 is the rest   |
 //! | bitstream      | stream_len        | codes packed least-significant bit first; padding bits 0    |
+//!
+//! Mode 3 is nothing but a byte section of mode 0–2 per block of [`BLOCK`] bytes (format version 3).
 //!
 //! Codes are canonical: sorted by (length, symbol), each code the previous plus one, shifted left
 //! when the length grows. Code bits are emitted most significant first into an LSB-first stream,

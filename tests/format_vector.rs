@@ -71,17 +71,16 @@ fn per_level_vectors_decode_and_reproduce() {
     }
 }
 
-/// tests/vectors/v1-split-level3.sigma: the same input written at level 3 by a version-1 build
-/// (split layout: glyphs with the literals in one Huffman section). Archives written then must
-/// keep decoding, through the streaming decoder and through the file (indexed) path.
-#[test]
-fn version_1_split_vector_still_decodes() {
+/// Decodes tests/vectors/`name` (input.txt at level 3, written by an older build with format
+/// `version` and segment layout `flags`) through the streaming decoder and through the file
+/// (indexed) path: archives written then must keep decoding.
+fn old_vector_still_decodes(name: &str, version: u8, flags: u8) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
     let input = std::fs::read(format!("{dir}/input.txt")).unwrap();
-    let path = format!("{dir}/v1-split-level3.sigma");
+    let path = format!("{dir}/{name}");
     let vector = std::fs::read(&path).unwrap();
-    assert_eq!(vector[4], 1, "format version");
-    assert_eq!(vector[16 + 8], 2, "split layout flag");
+    assert_eq!(vector[4], version, "format version");
+    assert_eq!(vector[16 + 8], flags, "layout flags");
     let mut out = Vec::new();
     Decoder::new(&vector[..]).read_to_end(&mut out).unwrap();
     assert!(out == input);
@@ -91,23 +90,17 @@ fn version_1_split_vector_still_decodes() {
     assert!(out == input);
 }
 
-/// tests/vectors/v2-level3.sigma: input.txt at level 3 as a version-2 build wrote it (streams
-/// layout, no blocked sections). Version-2 archives must keep decoding, both ways.
+/// tests/vectors/v1-split-level3.sigma: version 1, split layout (glyphs with the literals in one
+/// Huffman section).
+#[test]
+fn version_1_split_vector_still_decodes() {
+    old_vector_still_decodes("v1-split-level3.sigma", 1, 2);
+}
+
+/// tests/vectors/v2-level3.sigma: version 2, streams layout without blocked sections.
 #[test]
 fn version_2_vector_still_decodes() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
-    let input = std::fs::read(format!("{dir}/input.txt")).unwrap();
-    let path = format!("{dir}/v2-level3.sigma");
-    let vector = std::fs::read(&path).unwrap();
-    assert_eq!(vector[4], 2, "format version");
-    assert_eq!(vector[16 + 8], 4, "streams layout flag");
-    let mut out = Vec::new();
-    Decoder::new(&vector[..]).read_to_end(&mut out).unwrap();
-    assert!(out == input);
-    let mut out = Vec::new();
-    let f = std::fs::File::open(&path).unwrap();
-    sigmalang::decode(sigmalang::Source::File(&f), &mut out, &Options::new(), None).unwrap();
-    assert!(out == input);
+    old_vector_still_decodes("v2-level3.sigma", 2, 4);
 }
 
 /// 140 000 bytes: 70 000 drawn from 16 letters, then 70 000 from 16 high byte values. One code

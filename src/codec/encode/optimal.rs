@@ -336,7 +336,7 @@ mod tests {
         // A copy longer than a whole window, one just under the "take at once" length, and a
         // short-period run.
         long_run.extend(std::iter::repeat_n(b'z', 9000));
-        long_run.extend_from_slice(&long_run[1000..1255].to_vec());
+        long_run.extend_from_within(1000..1255);
         long_run.extend_from_slice(&b"abc".repeat(3000));
         long_run.extend_from_slice(&text(30_000, 2));
         for level in [8, 9] {

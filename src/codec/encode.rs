@@ -714,20 +714,29 @@ fn compress_fast<S: Sink>(
         if i < limit {
             // Remember positions inside the match for the data that follows: the one two bytes
             // before its end, and at level 3 also two after its start and the last one.
-            let mut remember = |j: usize| {
+            #[inline(always)]
+            fn remember(
+                input: &[u8],
+                j: usize,
+                table: &mut [u64],
+                log: u32,
+                long: &mut [u32],
+                long_log: u32,
+                tg: Tagging,
+            ) {
                 let v = read_u32(input, j);
                 table[hash(v, log)] = tagged(v, j);
                 if long_log > 0 {
                     let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
                     long[hl] = tag8 | j as u32;
                 }
-            };
-            if long_log > 0 && start + 2 < i - 2 {
-                remember(start + 2);
             }
-            remember(i - 2);
+            if long_log > 0 && start + 2 < i - 2 {
+                remember(input, start + 2, table, log, long, long_log, tg);
+            }
+            remember(input, i - 2, table, log, long, long_log, tg);
             if long_log > 0 {
-                remember(i - 1);
+                remember(input, i - 1, table, log, long, long_log, tg);
             }
         }
     }

@@ -36,19 +36,31 @@ pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
         }
         _ => {}
     }
-    // Plain Huffman tree with a binary heap of (weight, node); leaves are 0..256, inner nodes above.
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let mut parent = vec![0usize; 512];
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> =
-        syms.iter().map(|&s| Reverse((freq[s], s))).collect();
-    let mut next = 256;
-    while heap.len() > 1 {
-        let Reverse((wa, a)) = heap.pop().expect("two nodes");
-        let Reverse((wb, b)) = heap.pop().expect("two nodes");
+    // Huffman tree by the two-queue method: leaves sorted by (weight, symbol), inner nodes (256
+    // and up) made in order of nondecreasing weight; each step joins the two lightest fronts, a
+    // leaf before an inner node of the same weight.
+    let mut leaves = syms.clone();
+    leaves.sort_by_key(|&s| (freq[s], s));
+    let mut weight = [0u64; 512];
+    for &s in &syms {
+        weight[s] = freq[s];
+    }
+    let mut parent = [0usize; 512];
+    let (mut li, mut ni, mut next) = (0, 256, 256);
+    for _ in 1..syms.len() {
+        let mut lightest = || {
+            if li < leaves.len() && (ni == next || weight[leaves[li]] <= weight[ni]) {
+                li += 1;
+                leaves[li - 1]
+            } else {
+                ni += 1;
+                ni - 1
+            }
+        };
+        let (a, b) = (lightest(), lightest());
+        weight[next] = weight[a] + weight[b];
         parent[a] = next;
         parent[b] = next;
-        heap.push(Reverse((wa + wb, next)));
         next += 1;
     }
     let root = next - 1;
@@ -63,8 +75,7 @@ pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
     }
     // Clamping may break Kraft's inequality: lengthen the rarest symbols that can still grow
     // until the code fits again.
-    let mut by_rarity = syms.clone();
-    by_rarity.sort_by_key(|&s| (freq[s], s));
+    let by_rarity = leaves;
     let mut k = kraft(&lens);
     while k > TABLE as u64 {
         for &s in &by_rarity {

@@ -95,7 +95,7 @@ pub struct MatchFinder {
     long: Vec<u32>,
     /// The streams of the streams layout (entropy levels only), reused per segment.
     streams: Streams,
-    /// The optimal parser's scratch (level 9 only).
+    /// The optimal parser's scratch (levels 8–9 only).
     opt: optimal::Scratch,
     /// Every position below this one is already linked into the chain (chain levels only).
     next: usize,
@@ -420,6 +420,7 @@ impl Streams {
         ];
         for (v, cap) in vs.into_iter().zip(super::stream_caps(n)) {
             super::touch_once(v, cap);
+            v.clear();
         }
     }
 }
@@ -457,8 +458,8 @@ struct Emitter<'a, S: Sink> {
 }
 
 impl<S: Sink> Emitter<'_, S> {
-    #[inline(always)]
     /// The literal run `input[from..to]`.
+    #[inline(always)]
     fn literals(&mut self, input: &[u8], from: usize, to: usize) {
         let n = to - from;
         if n == 0 {
@@ -827,7 +828,7 @@ fn walk_chain(
     i: usize,
     n: usize,
     mf: &mut MatchFinder,
-    depth: u32,
+    mut depth: u32,
     mut floor: usize,
     mut visit: impl FnMut(usize, usize) -> Option<usize>,
 ) {
@@ -845,7 +846,6 @@ fn walk_chain(
         mf.next = i + 1;
         c
     };
-    let mut depth = depth;
     while cand != EMPTY && depth > 0 {
         let c = cand as usize;
         if c >= i {

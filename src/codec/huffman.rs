@@ -157,12 +157,7 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
 /// Whether coding `lits` in [`BLOCK`]s with a code each is estimated smaller than one code for all.
 fn blocks_pay(lits: &[u8]) -> bool {
     let hists: Vec<[u32; 256]> = lits.chunks(BLOCK).map(histogram).collect();
-    let mut all = [0u64; 256];
-    for h in &hists {
-        for (a, &c) in all.iter_mut().zip(h) {
-            *a += u64::from(c);
-        }
-    }
+    let all = sum(&hists);
     let blocked: u64 = hists
         .iter()
         .map(|h| estimate(&h.map(u64::from)))
@@ -202,12 +197,7 @@ fn encode_one(lits: &[u8], out: &mut Vec<u8>) {
     };
     // A histogram per bitstream gives both the code lengths (their sum) and each bitstream's size.
     let hists: Vec<[u32; 256]> = parts.iter().map(|p| histogram(p)).collect();
-    let mut freq = [0u64; 256];
-    for h in &hists {
-        for (f, &c) in freq.iter_mut().zip(h) {
-            *f += u64::from(c);
-        }
-    }
+    let freq = sum(&hists);
     let lens = code_lengths(&freq);
     let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
     let sizes: Vec<u64> = hists
@@ -255,6 +245,17 @@ fn encode_one(lits: &[u8], out: &mut Vec<u8>) {
     for (part, &size) in parts.iter().zip(&sizes) {
         pack(part, &code, size as usize, out);
     }
+}
+
+/// The counts of several histograms together.
+fn sum(hists: &[[u32; 256]]) -> [u64; 256] {
+    let mut all = [0u64; 256];
+    for h in hists {
+        for (a, &c) in all.iter_mut().zip(h) {
+            *a += u64::from(c);
+        }
+    }
+    all
 }
 
 /// Counts the bytes of `part`, in four interleaved tables so that runs of one byte value do not
@@ -433,21 +434,16 @@ pub fn decode(
             at: at + input.len(),
         });
     }
-    // Every byte is written below: reuse what the buffer held instead of zeroing it per section.
+    // Every byte is written below: reuse what the buffer held (the decoder's scratch keeps its
+    // length between segments) instead of zeroing it per section.
     out.resize(count, 0);
     if input.first() != Some(&3) {
         return decode_into(input, out, at);
     }
-    // Mode 3: a section of modes 0–2 per block.
+    // Mode 3: a section of modes 0–2 per block (`decode_into` rejects mode 3 inside).
     let mut ip = 1;
     for block in out.chunks_mut(BLOCK) {
         let rest = input.get(ip..).unwrap_or(&[]);
-        if rest.first() == Some(&3) {
-            return Err(CodecError::BadLiterals {
-                at: at + ip,
-                what: "a block coded in blocks (mode 3 inside mode 3)",
-            });
-        }
         ip += decode_into(rest, block, at + ip)?;
     }
     Ok(ip)

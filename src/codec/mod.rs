@@ -44,13 +44,12 @@ pub fn stream_scratch_bytes(n: usize) -> usize {
     stream_caps(n).iter().sum()
 }
 
-/// Writes the pages of `v` once, up to `cap` bytes (see [`stream_caps`]), and empties it.
+/// Writes the pages of `v` once, up to `cap` bytes (see [`stream_caps`]). What `v` holds is left
+/// as it is (zeros the first time): the encoder empties it, the decoder overwrites what it uses.
 pub(crate) fn touch_once(v: &mut Vec<u8>, cap: usize) {
     if v.capacity() < cap {
-        v.clear();
         v.resize(cap, 0);
     }
-    v.clear();
 }
 
 /// Lowest and highest compression level.

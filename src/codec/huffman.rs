@@ -260,7 +260,7 @@ fn sum(hists: &[[u32; 256]]) -> [u64; 256] {
 
 /// Counts the bytes of `part`, in four interleaved tables so that runs of one byte value do not
 /// wait on their own previous increment.
-fn histogram(part: &[u8]) -> [u32; 256] {
+pub(crate) fn histogram(part: &[u8]) -> [u32; 256] {
     let mut h = [[0u32; 256]; 4];
     let mut quads = part.chunks_exact(4);
     for q in &mut quads {

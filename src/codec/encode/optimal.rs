@@ -36,11 +36,7 @@ impl Prices {
     /// The prices a Huffman coder would give the streams of a parse.
     pub(super) fn of(st: &Streams) -> Prices {
         let bits = |v: &[u8]| {
-            let mut freq = [0u64; 256];
-            for &b in v {
-                freq[usize::from(b)] += 1;
-            }
-            let lens = huffman::code_lengths(&freq);
+            let lens = huffman::code_lengths(&huffman::histogram(v).map(u64::from));
             lens.map(|l| if l == 0 { UNSEEN } else { u32::from(l) })
         };
         Prices {
@@ -77,7 +73,7 @@ impl Prices {
 
     /// The bits of the glyph for copy `m` at `pos`.
     fn copy(&self, m: &Match, input: &[u8], pos: usize) -> u32 {
-        // A tag with a length field of `width` values, the last one meaning "varint follows".
+        // A tag `base | l` whose length field holds `l` up to `last`, which means "varint follows".
         let tagged = |base: usize, l: usize, last: usize| {
             if l < last {
                 self.tag[base | l]

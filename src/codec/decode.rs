@@ -222,16 +222,27 @@ pub fn decode_payload(
 /// one stream in order ([`Inline`]); the split layout takes literal bytes from a separate buffer
 /// ([`Split`]); the streams layout takes every kind of field from its own stream ([`Streams`]).
 trait Fields {
-    /// The next glyph's tag and its position for error messages; `None` after the last glyph.
-    fn tag(&mut self) -> Option<(u8, usize)>;
+    /// The next glyph's tag and its position for error messages, not consumed; `None` after the
+    /// last glyph.
+    fn peek(&self) -> Option<(u8, usize)>;
+    /// Consumes `k` (0 or 1) tags after a [`Fields::peek`] that returned one.
+    fn skip(&mut self, k: usize);
     /// The low distance byte of a REFERENCE.
     fn lo(&mut self, at: usize) -> Result<u8, CodecError>;
     /// A length varint.
     fn len(&mut self) -> Result<u64, CodecError>;
     /// The high distance varint of a REFERENCE.
     fn hi(&mut self) -> Result<u64, CodecError>;
+    /// The distance fields a REFERENCE without a length varint would have next, not consumed:
+    /// `(hi << 8 | lo, bytes of the hi varint)`. `None` unless both are there and the varint has one
+    /// or two bytes; the general path then decides.
+    fn peek_distance(&self) -> Option<(u64, usize)>;
+    /// Consumes `k` (0 or 1) distances of `hi_len` varint bytes after [`Fields::peek_distance`].
+    fn skip_distance(&mut self, hi_len: usize, k: usize);
     /// The buffer literal bytes come from and its cursor.
     fn literals(&mut self) -> (&[u8], &mut usize);
+    /// Literal bytes left after the cursor (for [`Inline`], counting the next tag's byte).
+    fn literals_left(&self) -> usize;
     /// The error for a literal run that overruns [`Fields::literals`].
     fn literals_short(at: usize) -> CodecError;
     /// The `n` pattern bytes of a COMPOSITE.
@@ -248,11 +259,13 @@ struct Inline<'a> {
 
 impl Fields for Inline<'_> {
     #[inline(always)]
-    fn tag(&mut self) -> Option<(u8, usize)> {
-        let at = self.ip;
-        let &t = self.input.get(at)?;
-        self.ip += 1;
-        Some((t, at))
+    fn peek(&self) -> Option<(u8, usize)> {
+        let &t = self.input.get(self.ip)?;
+        Some((t, self.ip))
+    }
+    #[inline(always)]
+    fn skip(&mut self, k: usize) {
+        self.ip += k;
     }
     #[inline(always)]
     fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
@@ -272,8 +285,21 @@ impl Fields for Inline<'_> {
         varint::read(self.input, &mut self.ip)
     }
     #[inline(always)]
+    fn peek_distance(&self) -> Option<(u64, usize)> {
+        let &[lo, b0, b1] = self.input.get(self.ip..self.ip + 3)?.first_chunk()?;
+        short_distance(lo, b0, b1)
+    }
+    #[inline(always)]
+    fn skip_distance(&mut self, hi_len: usize, k: usize) {
+        self.ip += (1 + hi_len) * k;
+    }
+    #[inline(always)]
     fn literals(&mut self) -> (&[u8], &mut usize) {
         (self.input, &mut self.ip)
+    }
+    #[inline(always)]
+    fn literals_left(&self) -> usize {
+        self.input.len() - self.ip
     }
     fn literals_short(at: usize) -> CodecError {
         CodecError::Truncated { at }
@@ -301,8 +327,12 @@ struct Split<'a> {
 
 impl Fields for Split<'_> {
     #[inline(always)]
-    fn tag(&mut self) -> Option<(u8, usize)> {
-        self.glyphs.tag()
+    fn peek(&self) -> Option<(u8, usize)> {
+        self.glyphs.peek()
+    }
+    #[inline(always)]
+    fn skip(&mut self, k: usize) {
+        self.glyphs.skip(k)
     }
     #[inline(always)]
     fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
@@ -317,8 +347,20 @@ impl Fields for Split<'_> {
         self.glyphs.hi()
     }
     #[inline(always)]
+    fn peek_distance(&self) -> Option<(u64, usize)> {
+        self.glyphs.peek_distance()
+    }
+    #[inline(always)]
+    fn skip_distance(&mut self, hi_len: usize, k: usize) {
+        self.glyphs.skip_distance(hi_len, k)
+    }
+    #[inline(always)]
     fn literals(&mut self) -> (&[u8], &mut usize) {
         (self.lits, &mut self.lp)
+    }
+    #[inline(always)]
+    fn literals_left(&self) -> usize {
+        self.lits.len() - self.lp
     }
     fn literals_short(at: usize) -> CodecError {
         CodecError::BadLiterals {
@@ -355,8 +397,12 @@ struct Streams<'a> {
 
 impl Fields for Streams<'_> {
     #[inline(always)]
-    fn tag(&mut self) -> Option<(u8, usize)> {
-        self.tags.tag()
+    fn peek(&self) -> Option<(u8, usize)> {
+        self.tags.peek()
+    }
+    #[inline(always)]
+    fn skip(&mut self, k: usize) {
+        self.tags.skip(k)
     }
     #[inline(always)]
     fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
@@ -376,8 +422,24 @@ impl Fields for Streams<'_> {
         self.his.hi()
     }
     #[inline(always)]
+    fn peek_distance(&self) -> Option<(u64, usize)> {
+        let &lo = self.los.get(self.op)?;
+        let his = &self.his;
+        let &[b0, b1] = his.input.get(his.ip..his.ip + 2)?.first_chunk()?;
+        short_distance(lo, b0, b1)
+    }
+    #[inline(always)]
+    fn skip_distance(&mut self, hi_len: usize, k: usize) {
+        self.op += k;
+        self.his.ip += hi_len * k;
+    }
+    #[inline(always)]
     fn literals(&mut self) -> (&[u8], &mut usize) {
         (self.lits, &mut self.lp)
+    }
+    #[inline(always)]
+    fn literals_left(&self) -> usize {
+        self.lits.len() - self.lp
     }
     fn literals_short(at: usize) -> CodecError {
         Split::literals_short(at)
@@ -405,6 +467,68 @@ impl Fields for Streams<'_> {
         }
         Ok(())
     }
+}
+
+/// `(hi << 8 | lo, varint bytes)` for a high distance varint of one or two bytes starting with
+/// `b0, b1`, decoded without a branch on its length; `None` for a longer one.
+#[inline(always)]
+fn short_distance(lo: u8, b0: u8, b1: u8) -> Option<(u64, usize)> {
+    let more = b0 >> 7;
+    if more & (b1 >> 7) != 0 {
+        return None;
+    }
+    let hi = u64::from(b0 & 0x7f) | (u64::from(b1 & 0x7f) * u64::from(more)) << 7;
+    Some(((hi << 8) | u64::from(lo), 1 + usize::from(more)))
+}
+
+/// `a` when `c`, else `b`, as a conditional move rather than a branch.
+#[inline(always)]
+fn pick(c: bool, a: usize, b: usize) -> usize {
+    std::hint::select_unpredictable(c, a, b)
+}
+
+/// Decodes a REFERENCE or DELTA glyph without a branch on which of the two it is (that branch is
+/// hard to predict): both become a distance, a length, and a move to the front of the offset stack
+/// (a REFERENCE's distance enters at slot 3, whose old value falls off). COMPOSITE glyphs, length
+/// varints, distances above 2^22 and fields near the end of their stream take [`copy_glyph`].
+#[inline(always)]
+fn ref_or_delta<F: Fields>(
+    f: &mut F,
+    out: &mut [u8],
+    op: usize,
+    reps: &mut [usize; 4],
+    tag: u8,
+    at: usize,
+) -> Result<usize, CodecError> {
+    let r = tag < 0x80;
+    let mask = 0x0f | (0x30 * u8::from(r));
+    let field = tag & mask;
+    let fields = if tag < 0xc0 && field != mask {
+        f.peek_distance()
+    } else {
+        None
+    };
+    let Some((d, hi_len)) = fields else {
+        return copy_glyph(f, out, op, reps, tag, at);
+    };
+    f.skip_distance(hi_len, usize::from(r));
+    let slot = usize::from((tag >> 4) & 3) | (3 * usize::from(r));
+    let dist = pick(r, d as usize + 1, reps[slot]);
+    if dist > op {
+        return Err(CodecError::BadDistance {
+            at,
+            distance: dist as u64,
+            available: op,
+        });
+    }
+    let len = usize::from(field) + pick(r, MIN_REF, MIN_DELTA);
+    let len = fits(len as u64, op, out.len(), at)?;
+    copy_match(out, op, dist, len);
+    reps[3] = pick(slot >= 3, reps[2], reps[3]);
+    reps[2] = pick(slot >= 2, reps[1], reps[2]);
+    reps[1] = pick(slot >= 1, reps[0], reps[1]);
+    reps[0] = dist;
+    Ok(op + len)
 }
 
 /// Decodes a PRIMITIVE glyph with tag `tag` at `op`; returns the new `op`.
@@ -511,24 +635,50 @@ fn copy_glyph<F: Fields>(
 }
 
 /// The glyph decoder: reads glyphs from `f` until it has none left, writing `out`, which must end
-/// up exactly full. A literal run is followed by a copy in every stream this encoder writes, so
-/// the copy after a PRIMITIVE is decoded right there: its kind is then predicted at its own branch,
-/// apart from the kinds that follow copies.
+/// up exactly full.
+///
+/// Whether the next glyph is a literal run or a copy is the least predictable branch of the loop,
+/// so while there is room for wild copies it is not taken: a step copies 16 literal bytes and
+/// advances the cursors by the run's length, or by nothing when the glyph is a copy, then decodes
+/// the copy that follows (every stream this encoder writes has one after each literal run). Long
+/// runs, runs after runs and the last bytes take the general path.
 fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), CodecError> {
     let raw_len = out.len();
     let mut reps = INITIAL_OFFSETS;
     let mut op = 0usize;
-    while let Some((tag, at)) = f.tag() {
-        if tag >> 6 != 0 {
-            op = copy_glyph(f, out, op, &mut reps, tag, at)?;
+    while let Some((tag, at)) = f.peek() {
+        if tag != 0 && op + WILD <= raw_len && f.literals_left() > WILD {
+            // Tags 1..=63: a run of `tag` literal bytes; 64.. a copy, a run of none.
+            let short = usize::from(tag < 64);
+            f.skip(short);
+            let n = usize::from(tag) * short;
+            let (src, sp) = f.literals();
+            out[op..op + WILD].copy_from_slice(&src[*sp..*sp + WILD]);
+            if n > WILD {
+                let rest = fits(n as u64, op, raw_len, at)?;
+                let Some(bytes) = src.get(*sp..*sp + rest) else {
+                    return Err(F::literals_short(at));
+                };
+                out[op..op + rest].copy_from_slice(bytes);
+            }
+            *sp += n;
+            op += n;
+            match f.peek() {
+                Some((tag, at)) if tag >> 6 != 0 => {
+                    f.skip(1);
+                    op = ref_or_delta(f, out, op, &mut reps, tag, at)?;
+                }
+                Some(_) => {}
+                None => break,
+            }
             continue;
         }
-        op = literal_glyph(f, out, op, tag, at)?;
-        match f.tag() {
-            Some((tag, at)) if tag >> 6 != 0 => op = copy_glyph(f, out, op, &mut reps, tag, at)?,
-            Some((tag, at)) => op = literal_glyph(f, out, op, tag, at)?,
-            None => break,
-        }
+        f.skip(1);
+        op = if tag >> 6 != 0 {
+            copy_glyph(f, out, op, &mut reps, tag, at)?
+        } else {
+            literal_glyph(f, out, op, tag, at)?
+        };
     }
     if op != raw_len {
         return Err(CodecError::ShortOutput {
@@ -537,4 +687,207 @@ fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), CodecError> {
         });
     }
     f.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The decoder against a byte-at-a-time model of `docs/FORMAT.md`'s glyph table, on random
+    //! glyph sequences written by hand here (not by the encoder), so that sequences this encoder
+    //! never writes — runs after runs, runs at the end, every slot, every length and varint size —
+    //! take the decoder's fast and general paths alike.
+    use super::*;
+    use crate::codec::Layout;
+
+    /// One glyph's fields, in the five streams of the streams layout.
+    #[derive(Default)]
+    struct Streams5 {
+        tags: Vec<u8>,
+        lens: Vec<u8>,
+        los: Vec<u8>,
+        his: Vec<u8>,
+        lits: Vec<u8>,
+    }
+
+    struct Gen {
+        x: u64,
+        /// The expected output, built by the model.
+        out: Vec<u8>,
+        reps: [usize; 4],
+        plain: Vec<u8>,
+        st: Streams5,
+    }
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            self.x
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        /// A length of at least `min` with its field: short ones in the tag (`field < max`),
+        /// longer ones as `max` and a varint.
+        fn length(&mut self, min: usize, max: u8) -> (usize, u8, Option<u64>) {
+            let len = match self.below(4) {
+                0 => min + self.below(u64::from(max)) as usize,
+                1 => min + usize::from(max) + self.below(300) as usize,
+                _ => min + self.below(24) as usize,
+            };
+            let field = (len - min).min(usize::from(max)) as u8;
+            let extra = (field == max).then(|| (len - min - usize::from(max)) as u64);
+            (len, field, extra)
+        }
+        fn literals(&mut self, n: usize) {
+            let bytes: Vec<u8> = (0..n).map(|_| self.next() as u8).collect();
+            if n < 64 {
+                self.tag(n as u8);
+            } else {
+                self.tag(0);
+                self.len_varint((n - 64) as u64);
+            }
+            self.plain.extend_from_slice(&bytes);
+            self.st.lits.extend_from_slice(&bytes);
+            self.out.extend_from_slice(&bytes);
+        }
+        fn tag(&mut self, t: u8) {
+            self.plain.push(t);
+            self.st.tags.push(t);
+        }
+        fn len_varint(&mut self, v: u64) {
+            varint::put(&mut self.plain, v);
+            varint::put(&mut self.st.lens, v);
+        }
+        fn copy(&mut self, dist: usize, len: usize) {
+            for _ in 0..len {
+                let b = self.out[self.out.len() - dist];
+                self.out.push(b);
+            }
+        }
+        fn reference(&mut self, dist: usize) {
+            let (len, field, extra) = self.length(MIN_REF, 63);
+            let (hi, lo) = ((dist - 1) >> 8, (dist - 1) as u8);
+            self.tag(0x40 | field);
+            self.plain.push(lo);
+            self.st.los.push(lo);
+            if let Some(e) = extra {
+                self.len_varint(e);
+            }
+            varint::put(&mut self.plain, hi as u64);
+            varint::put(&mut self.st.his, hi as u64);
+            self.copy(dist, len);
+            push_offset(&mut self.reps, dist);
+        }
+        fn delta(&mut self, slot: usize) {
+            let (len, field, extra) = self.length(MIN_DELTA, 15);
+            self.tag(0x80 | (slot as u8) << 4 | field);
+            if let Some(e) = extra {
+                self.len_varint(e);
+            }
+            self.copy(self.reps[slot], len);
+            use_slot(&mut self.reps, slot);
+        }
+        fn composite(&mut self, period: usize) {
+            let (len, field, extra) = self.length(MIN_RUN, 15);
+            self.tag(0xc0 | ((period - 1) as u8) << 4 | field);
+            if let Some(e) = extra {
+                self.len_varint(e);
+            }
+            let pattern: Vec<u8> = (0..period).map(|_| self.next() as u8).collect();
+            self.plain.extend_from_slice(&pattern);
+            self.st.lits.extend_from_slice(&pattern);
+            self.out.extend((0..len).map(|i| pattern[i % period]));
+        }
+        /// A random glyph that is valid at this point.
+        fn glyph(&mut self) {
+            let op = self.out.len();
+            match self.below(10) {
+                0..=2 => {
+                    let n = if self.below(8) == 0 {
+                        1 + self.below(200) as usize
+                    } else {
+                        1 + self.below(20) as usize
+                    };
+                    self.literals(n);
+                }
+                3..=5 => {
+                    // Distances of one-, two- and three-byte high varints where the output
+                    // allows, and the shortest ones (overlapping copies).
+                    let max = match self.below(4) {
+                        0 => 20,
+                        1 => 1 << 15,
+                        _ => op,
+                    };
+                    let dist = 1 + self.below(max.min(op) as u64) as usize;
+                    self.reference(dist);
+                }
+                6..=8 => {
+                    let slot = self.below(4) as usize;
+                    if self.reps[slot] <= op {
+                        self.delta(slot);
+                    }
+                }
+                _ => {
+                    let period = 1 + self.below(4) as usize;
+                    self.composite(period);
+                }
+            }
+        }
+    }
+
+    fn raw_section(v: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        out.push(0);
+        out.extend_from_slice(v);
+    }
+
+    fn check(g: &Gen) {
+        let mut dec = Vec::new();
+        decompress(&g.plain, &mut dec, g.out.len()).unwrap();
+        assert!(dec == g.out, "plain layout differs from the model");
+        let st = &g.st;
+        let mut payload = Vec::new();
+        for v in [&st.tags, &st.lens, &st.los, &st.his, &st.lits] {
+            raw_section(v, &mut payload);
+        }
+        dec.clear();
+        decode_payload(&payload, Layout::Streams, &mut dec, g.out.len()).unwrap();
+        assert!(dec == g.out, "streams layout differs from the model");
+    }
+
+    fn generator(seed: u64) -> Gen {
+        Gen {
+            x: seed | 1,
+            out: Vec::new(),
+            reps: INITIAL_OFFSETS,
+            plain: Vec::new(),
+            st: Streams5::default(),
+        }
+    }
+
+    #[test]
+    fn random_glyph_sequences_decode_as_the_model_says() {
+        for seed in 1..=40u64 {
+            let mut g = generator(seed * 0x9e37_79b9);
+            g.literals(16 + seed as usize);
+            for _ in 0..2000 {
+                g.glyph();
+            }
+            check(&g);
+        }
+    }
+
+    #[test]
+    fn distances_past_two_varint_bytes_decode() {
+        // A REFERENCE reaching back 2^22 + 5 bytes has a three-byte high varint.
+        let mut g = generator(7);
+        while g.out.len() < (1 << 22) + 100 {
+            g.literals(30_000);
+        }
+        g.reference((1 << 22) + 5);
+        g.delta(0);
+        g.reference(1 << 22);
+        check(&g);
+    }
 }

@@ -111,7 +111,7 @@ struct DecodeArgs {
     /// Remove the input after a successful decode.
     #[arg(long, conflicts_with = "keep")]
     rm: bool,
-    /// Segments in flight (0 = the default, 4 × threads for decoding).
+    /// Segments in flight (0 = 2 × threads).
     #[arg(long, default_value_t = 0)]
     window: usize,
     /// Recover every intact segment of a damaged file and report the byte ranges lost.

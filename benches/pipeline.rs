@@ -125,7 +125,9 @@ fn bench_decode(c: &mut Criterion) {
 
     // Baseline: the same segments as bare glyph streams (None = stored raw), decoded in a loop.
     let mut mf = MatchFinder::new(codec::DEFAULT_LEVEL);
-    let streams: Vec<(Option<(codec::Layout, Vec<u8>)>, &[u8])> = data
+    /// A segment's payload and layout (`None`: stored raw), and its raw bytes.
+    type Encoded<'a> = (Option<(codec::Layout, Vec<u8>)>, &'a [u8]);
+    let streams: Vec<Encoded> = data
         .chunks(SEGMENT)
         .map(|seg| {
             let mut s = Vec::new();

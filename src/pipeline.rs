@@ -443,7 +443,7 @@ pub fn decode(
     /// The two ways segments are found: through a file's index (entry cursor), or by parsing.
     enum Segments<'a, R> {
         Indexed(&'a File, Index, usize),
-        Parsed(StreamParser<R>),
+        Parsed(Box<StreamParser<R>>),
     }
     let (mut segments, header) = match input {
         Source::File(f) => {
@@ -454,7 +454,7 @@ pub fn decode(
         Source::Reader(r) => {
             let mut parser = StreamParser::new(r);
             let header = parser.header()?;
-            (Segments::Parsed(parser), header)
+            (Segments::Parsed(Box::new(parser)), header)
         }
     };
     let raw_len = match &segments {

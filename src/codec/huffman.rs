@@ -339,6 +339,17 @@ impl<'a> Bits<'a> {
             n: 0,
         }
     }
+    /// A reader of `s` positioned `bit` bits in (`bit <= 8 * s.len()`).
+    fn at(s: &'a [u8], bit: usize) -> Bits<'a> {
+        let mut b = Bits::new(s);
+        b.sp = bit / 8;
+        if !bit.is_multiple_of(8) {
+            b.acc = u64::from(s[b.sp] >> (bit % 8));
+            b.n = 8 - (bit % 8) as u32;
+            b.sp += 1;
+        }
+        b
+    }
     /// Tops the buffer up to at least 56 bits with one 8-byte read; `false` (nothing read) near the
     /// end of the stream.
     #[inline(always)]
@@ -547,41 +558,59 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
     }
     // Four bitstreams, one per quarter of the symbols, decoded in an interleaved loop so the four
     // dependency chains (lookup, shift, next lookup) overlap; each is then finished on its own.
-    let (a, rest) = stream.split_at(sizes[0] as usize);
-    let (b, rest) = rest.split_at(sizes[1] as usize);
-    let (c, d) = rest.split_at(sizes[2] as usize);
-    let starts = [0, a.len(), a.len() + b.len(), a.len() + b.len() + c.len()];
-    let mut bits = [Bits::new(a), Bits::new(b), Bits::new(c), Bits::new(d)];
+    // In the loop a bitstream is only a bit position in the whole of `stream` and a bit buffer
+    // (two registers, not five: the loop then keeps all four in registers). A refill may read
+    // bytes of the next bitstream; they are never consumed unless the codes overrun their own
+    // bitstream, which is an error below.
+    let ends = [
+        sizes[0] as usize,
+        (sizes[0] + sizes[1]) as usize,
+        (sizes[0] + sizes[1] + sizes[2]) as usize,
+        stream.len(),
+    ];
+    let starts = [0, ends[0], ends[1], ends[2]];
+    let mut pos = starts.map(|s| s * 8);
     let q = quarters(count);
+    let common = q[3].len();
     let (o0, r) = out.split_at_mut(q[1].start);
     let (o1, r) = r.split_at_mut(q[1].len());
     let (o2, o3) = r.split_at_mut(q[2].len());
     let mut outs = [o0, o1, o2, o3];
-    let common = q[3].len();
     let mut k = 0;
     const BATCH: usize = 5;
     while k + BATCH <= common {
-        let [b0, b1, b2, b3] = &mut bits;
-        if !(b0.refill() & b1.refill() & b2.refill() & b3.refill()) {
+        let mut acc = [0u64; 4];
+        let mut ok = true;
+        for j in 0..4 {
+            // At least 57 fresh bits: 5 codes of at most 11.
+            match stream.get(pos[j] / 8..pos[j] / 8 + 8) {
+                Some(w) => acc[j] = u64::from_le_bytes(w.try_into().unwrap()) >> (pos[j] % 8),
+                None => ok = false,
+            }
+        }
+        if !ok {
             break;
         }
-        // One bounds check per stream and batch, not per symbol.
+        // One bounds check per bitstream and batch, not per symbol.
         let [o0, o1, o2, o3] = &mut outs;
-        let w0: &mut [u8; BATCH] = (&mut o0[k..k + BATCH]).try_into().unwrap();
-        let w1: &mut [u8; BATCH] = (&mut o1[k..k + BATCH]).try_into().unwrap();
-        let w2: &mut [u8; BATCH] = (&mut o2[k..k + BATCH]).try_into().unwrap();
-        let w3: &mut [u8; BATCH] = (&mut o3[k..k + BATCH]).try_into().unwrap();
+        let w: [&mut [u8; BATCH]; 4] = [
+            (&mut o0[k..k + BATCH]).try_into().unwrap(),
+            (&mut o1[k..k + BATCH]).try_into().unwrap(),
+            (&mut o2[k..k + BATCH]).try_into().unwrap(),
+            (&mut o3[k..k + BATCH]).try_into().unwrap(),
+        ];
         let mut seen = 0u16;
-        for t in 0..BATCH {
-            let e0 = b0.next(&table);
-            let e1 = b1.next(&table);
-            let e2 = b2.next(&table);
-            let e3 = b3.next(&table);
-            seen |= e0 | e1 | e2 | e3;
-            w0[t] = (e0 >> 4) as u8;
-            w1[t] = (e1 >> 4) as u8;
-            w2[t] = (e2 >> 4) as u8;
-            w3[t] = (e3 >> 4) as u8;
+        // Symbol-major, so that the four streams' lookups follow each other.
+        #[allow(clippy::needless_range_loop)]
+        for slot in 0..BATCH {
+            for j in 0..4 {
+                let e = table[(acc[j] & (TABLE as u64 - 1)) as usize];
+                let l = u32::from(e & 15);
+                acc[j] >>= l;
+                pos[j] += l as usize;
+                seen |= e;
+                w[j][slot] = (e >> 4) as u8;
+            }
         }
         if seen & NO_CODE != 0 {
             return Err(bad("bit pattern matches no code", ip));
@@ -589,7 +618,12 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
         k += BATCH;
     }
     for j in 0..4 {
-        finish(&mut bits[j], &table, outs[j], k, at + ip + starts[j])?;
+        let (s, e) = (starts[j], ends[j]);
+        if pos[j] > e * 8 {
+            return Err(CodecError::Truncated { at: at + ip + e });
+        }
+        let mut b = Bits::at(&stream[s..e], pos[j] - s * 8);
+        finish(&mut b, &table, outs[j], k, at + ip + s)?;
     }
     Ok(ip + stream.len())
 }
@@ -671,6 +705,52 @@ mod tests {
         // Stream lengths summing past the total: mode 2, one symbol of length 1, total 1 byte,
         // first three streams 1 byte each.
         assert!(decode(&[2, 0, 0x01, 1, 1, 1, 1, 0], 1, &mut out, 0).is_err());
+    }
+
+    /// A boundary between two of the four bitstreams moved by a few bytes (the total kept): the
+    /// interleaved loop reads across boundaries, so a bitstream whose codes run into the next one
+    /// must still be an error, as must one with bytes left over.
+    #[test]
+    fn moved_bitstream_boundaries_are_errors() {
+        let mut x = 99u32;
+        let data: Vec<u8> = (0..40_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                b"etaoinshrdlu"[(x >> 16) as usize % 12]
+            })
+            .collect();
+        let mut sec = Vec::new();
+        encode(&data, &mut sec);
+        assert_eq!(sec[0], 2);
+        // The header: mode, max symbol, packed lengths, then the total and three sizes.
+        let mut ip = 2 + usize::from(sec[1]) / 2 + 1;
+        let head = ip;
+        let mut fields = [0u64; 4];
+        for f in &mut fields {
+            *f = varint::read(&sec, &mut ip).unwrap();
+        }
+        let body = &sec[ip..];
+        let mut out = Vec::new();
+        for j in 0..3 {
+            for delta in [-200i64, -21, -3, -1, 1, 3, 21, 200] {
+                let mut f = fields;
+                f[1 + j] = (f[1 + j] as i64 + delta) as u64;
+                if j < 2 {
+                    f[2 + j] = (f[2 + j] as i64 - delta) as u64;
+                }
+                let mut bad = sec[..head].to_vec();
+                for v in f {
+                    varint::put(&mut bad, v);
+                }
+                bad.extend_from_slice(body);
+                assert!(
+                    decode(&bad, data.len(), &mut out, 0).is_err(),
+                    "bitstream {j} moved by {delta}"
+                );
+            }
+        }
+        assert!(decode(&sec, data.len(), &mut out, 0).is_ok());
+        assert!(out == data);
     }
 
     #[test]

@@ -172,12 +172,26 @@ impl Options {
     }
 
     /// Estimated peak heap memory of a decode with these options of a stream with `segment_size`
-    /// and `raw_len` bytes of original data (`None`: unknown, as for a pipe).
+    /// and `raw_len` bytes of original data (`None`: unknown, as for a pipe), when any segment's
+    /// payload may be a whole segment long (the bound; see
+    /// [`Options::decode_memory_estimate_for`]).
     pub fn decode_memory_estimate(&self, segment_size: u32, raw_len: Option<u64>) -> u64 {
+        self.decode_memory_estimate_for(segment_size, raw_len, None)
+    }
+
+    /// [`Options::decode_memory_estimate`] for a file whose index names its largest segment
+    /// payload, `largest_payload` bytes: the input buffers of a file decode are that long.
+    pub fn decode_memory_estimate_for(
+        &self,
+        segment_size: u32,
+        raw_len: Option<u64>,
+        largest_payload: Option<u32>,
+    ) -> u64 {
         let (buffers, raw) = self.pool_shape(segment_size, raw_len);
+        let input = largest_payload.map_or(raw, |l| (l as usize).min(raw));
         let threads = self.resolved_threads().min(buffers) as u64;
         // Plus each worker's stream scratch for entropy-coded segments.
-        buffers as u64 * (2 * raw as u64 + SEGMENT_HEADER_LEN as u64)
+        buffers as u64 * (raw as u64 + input as u64 + SEGMENT_HEADER_LEN as u64)
             + threads * codec::stream_scratch_bytes(raw) as u64
             + BASE_OVERHEAD
     }

@@ -457,18 +457,25 @@ pub fn decode(
             (Segments::Parsed(Box::new(parser)), header)
         }
     };
-    let raw_len = match &segments {
-        Segments::Indexed(_, index, _) => Some(index.footer.raw_len),
-        Segments::Parsed(_) => None,
+    // A file's index gives the original length and every payload's (validated: none is longer
+    // than its segment).
+    let (raw_len, largest) = match &segments {
+        Segments::Indexed(_, index, _) => (
+            Some(index.footer.raw_len),
+            index.entries.iter().map(|e| e.enc_len).max(),
+        ),
+        Segments::Parsed(_) => (None, None),
     };
     let mut stats = Stats::new(threads, header.segment_size);
-    stats.memory_estimate = opts.decode_memory_estimate(header.segment_size, raw_len);
+    stats.memory_estimate = opts.decode_memory_estimate_for(header.segment_size, raw_len, largest);
     let (in_pool, out_pool) = match raw_len {
-        // Sizes from a validated index: buffers sized to them, touched on first use.
+        // Sizes from a validated index: buffers sized to them (input buffers to the largest
+        // payload, not a whole segment), touched on first use.
         Some(len) => {
             let (buffers, raw_cap) = opts.pool_shape(header.segment_size, Some(len));
+            let input = largest.map_or(raw_cap, |l| (l as usize).min(raw_cap));
             (
-                Pool::new(buffers, raw_cap + SEGMENT_HEADER_LEN, true),
+                Pool::new(buffers, input + SEGMENT_HEADER_LEN, true),
                 Pool::new(buffers, raw_cap, true),
             )
         }

@@ -388,3 +388,44 @@ fn compressible_inputs_compress() {
         );
     }
 }
+
+/// A file decode sizes its input buffers to the largest payload its index names and reports the
+/// memory estimate for that, below the whole-segment bound when every segment compresses; a
+/// stream (no index) gets the bound.
+#[test]
+fn file_decode_estimate_uses_the_largest_payload() {
+    let seg = 64 << 10;
+    let o = opts(2, 3, seg);
+    let data = text(6 * seg as usize + 1000, 11);
+    let enc = encode_bytes(&data, &o);
+    let read_at = |b: &mut [u8], at: u64| -> std::io::Result<()> {
+        b.copy_from_slice(&enc[at as usize..at as usize + b.len()]);
+        Ok(())
+    };
+    let index = sigmalang::format::Index::read_at(&read_at, enc.len() as u64).unwrap();
+    let largest = index.entries.iter().map(|e| e.enc_len).max();
+    assert!(largest.unwrap() < seg / 2, "text compresses: {largest:?}");
+
+    let sigma = Sigma::new();
+    let path = sigma.create("data.sigma", &enc);
+    let mut out = Vec::new();
+    let stats = decode(
+        Source::File(&File::open(&path).unwrap()),
+        &mut out,
+        &o,
+        None,
+    )
+    .unwrap();
+    assert!(out == data);
+    let len = Some(data.len() as u64);
+    assert_eq!(
+        stats.memory_estimate,
+        o.decode_memory_estimate_for(seg, len, largest)
+    );
+    assert!(stats.memory_estimate < o.decode_memory_estimate(seg, len));
+
+    out.clear();
+    let stats = decode(Source::Reader(&mut &enc[..]), &mut out, &o, None).unwrap();
+    assert!(out == data);
+    assert_eq!(stats.memory_estimate, o.decode_memory_estimate(seg, None));
+}

@@ -144,19 +144,60 @@ pub(crate) const BLOCK: usize = 1 << 16;
 /// Appends the byte section for `lits` to `out`: in blocks when their own codes pay for their
 /// tables, else one section, Huffman-coded when that is smaller than raw.
 pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
-    if lits.len() > BLOCK && blocks_pay(lits) {
+    let counts = Counts::new(lits);
+    if lits.len() > BLOCK && blocks_pay(&counts) {
         out.push(3);
-        for block in lits.chunks(BLOCK) {
-            encode_one(block, out);
+        for start in (0..lits.len()).step_by(BLOCK) {
+            encode_one(&counts, start..lits.len().min(start + BLOCK), out);
         }
         return;
     }
-    encode_one(lits, out);
+    encode_one(&counts, 0..lits.len(), out);
 }
 
-/// Whether coding `lits` in [`BLOCK`]s with a code each is estimated smaller than one code for all.
-fn blocks_pay(lits: &[u8]) -> bool {
-    let hists: Vec<[u32; 256]> = lits.chunks(BLOCK).map(histogram).collect();
+/// A section's bytes with their histograms per [`Counts::CHUNK`] bytes, taken once: the blocks
+/// and bitstreams the encoder weighs are sums of them (plus their unaligned ends), so no byte is
+/// counted twice.
+struct Counts<'a> {
+    lits: &'a [u8],
+    chunks: Vec<[u32; 256]>,
+}
+
+impl<'a> Counts<'a> {
+    /// A quarter of a block: a whole block's bitstreams are whole chunks.
+    const CHUNK: usize = BLOCK / 4;
+
+    fn new(lits: &'a [u8]) -> Counts<'a> {
+        let chunks = lits.chunks_exact(Self::CHUNK).map(histogram).collect();
+        Counts { lits, chunks }
+    }
+
+    /// The histogram of `lits[r]`.
+    fn of(&self, r: std::ops::Range<usize>) -> [u32; 256] {
+        // The whole chunks inside `r`.
+        let (a, b) = (r.start.div_ceil(Self::CHUNK), r.end / Self::CHUNK);
+        if a >= b {
+            return histogram(&self.lits[r]);
+        }
+        let mut h = histogram(&self.lits[r.start..a * Self::CHUNK]);
+        let tail = histogram(&self.lits[b * Self::CHUNK..r.end]);
+        for c in std::iter::once(&tail).chain(&self.chunks[a..b]) {
+            for (x, &y) in h.iter_mut().zip(c) {
+                *x += y;
+            }
+        }
+        h
+    }
+}
+
+/// Whether coding the section in [`BLOCK`]s with a code each is estimated smaller than one code for
+/// all.
+fn blocks_pay(counts: &Counts<'_>) -> bool {
+    let n = counts.lits.len();
+    let hists: Vec<[u32; 256]> = (0..n)
+        .step_by(BLOCK)
+        .map(|start| counts.of(start..n.min(start + BLOCK)))
+        .collect();
     let all = sum(&hists);
     let blocked: u64 = hists
         .iter()
@@ -186,17 +227,22 @@ fn estimate(freq: &[u64; 256]) -> u64 {
     (bits.div_ceil(8) + header).min(count + 1)
 }
 
-/// Appends one byte section (mode 0, 1 or 2) for `lits`.
-fn encode_one(lits: &[u8], out: &mut Vec<u8>) {
+/// Appends one byte section (mode 0, 1 or 2) for the bytes `range` of `counts`.
+fn encode_one(counts: &Counts<'_>, range: std::ops::Range<usize>, out: &mut Vec<u8>) {
+    let lits = &counts.lits[range.clone()];
     let four = lits.len() >= FOUR_STREAMS_FROM;
     // The symbols of each bitstream: one, or one per quarter.
-    let parts: Vec<&[u8]> = if four {
-        quarters(lits.len()).map(|r| &lits[r]).to_vec()
+    let ranges: Vec<std::ops::Range<usize>> = if four {
+        quarters(lits.len()).to_vec()
     } else {
-        vec![lits]
+        std::iter::once(0..lits.len()).collect()
     };
+    let parts: Vec<&[u8]> = ranges.iter().map(|r| &lits[r.clone()]).collect();
     // A histogram per bitstream gives both the code lengths (their sum) and each bitstream's size.
-    let hists: Vec<[u32; 256]> = parts.iter().map(|p| histogram(p)).collect();
+    let hists: Vec<[u32; 256]> = ranges
+        .iter()
+        .map(|r| counts.of(range.start + r.start..range.start + r.end))
+        .collect();
     let freq = sum(&hists);
     let lens = code_lengths(&freq);
     let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
@@ -705,6 +751,35 @@ mod tests {
         // Stream lengths summing past the total: mode 2, one symbol of length 1, total 1 byte,
         // first three streams 1 byte each.
         assert!(decode(&[2, 0, 0x01, 1, 1, 1, 1, 0], 1, &mut out, 0).is_err());
+    }
+
+    /// Histograms summed from per-chunk counts equal direct counts for ranges of every kind: inside
+    /// one chunk, across boundaries, aligned, the whole section and empty.
+    #[test]
+    fn range_counts_match_direct_counts() {
+        let n = 5 * Counts::CHUNK + 123;
+        let mut x = 7u32;
+        let data: Vec<u8> = (0..n)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 24) as u8 & if i < n / 2 { 0x0f } else { 0xff }
+            })
+            .collect();
+        let counts = Counts::new(&data);
+        let c = Counts::CHUNK;
+        for (a, b) in [
+            (0, n),
+            (0, 0),
+            (5, 17),
+            (c - 1, c + 1),
+            (c, 3 * c),
+            (c + 7, 4 * c - 3),
+            (3, 5 * c),
+            (2 * c, n),
+            (n - 10, n),
+        ] {
+            assert_eq!(counts.of(a..b), histogram(&data[a..b]), "{a}..{b}");
+        }
     }
 
     /// A boundary between two of the four bitstreams moved by a few bytes (the total kept): the

@@ -516,9 +516,15 @@ pub fn decode(
         out_pool.prepare(&mut job.out);
         match job.at {
             Located::Indexed(f, e) => {
-                job.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
-                f.read_exact_at(&mut job.enc, e.enc_offset)?;
-                segment::decode_indexed(&e, header.segment_size, &job.enc, &mut job.out)?;
+                // The buffer keeps the longest length it has had (its pages are written once
+                // anyway), so reading a segment does not zero-fill it first each time.
+                let need = SEGMENT_HEADER_LEN + e.enc_len as usize;
+                if job.enc.len() < need {
+                    job.enc.resize(need, 0);
+                }
+                let enc = &mut job.enc[..need];
+                f.read_exact_at(enc, e.enc_offset)?;
+                segment::decode_indexed(&e, header.segment_size, enc, &mut job.out)?;
             }
             Located::Parsed(h, at) => segment::decode(&h, &job.enc, &mut job.out, at)?,
         }

@@ -27,13 +27,22 @@ fn fits(len: u64, op: usize, raw_len: usize, at: usize) -> Result<usize, CodecEr
 }
 
 /// Copies `len` bytes from `dist` back to `op`; `1 <= dist <= op` and `op + len <= out.len()`.
+/// With `two` (a constant at every call), copies of distance 16 or more move two 16-byte chunks whatever their length (see
+/// [`Fields::TWO_CHUNKS`]).
 #[inline(always)]
-fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize) {
+fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
     let src = op - dist;
     if dist >= WILD {
-        if op + len + WILD <= out.len() {
+        if op + len + 2 * WILD <= out.len() {
             // Non-overlapping 16-byte chunks: each chunk's source lies entirely before `op + k`.
             let mut k = 0;
+            if two {
+                for c in [0, WILD] {
+                    let (head, tail) = out.split_at_mut(op + c);
+                    tail[..WILD].copy_from_slice(&head[src + c..src + c + WILD]);
+                }
+                k = 2 * WILD;
+            }
             while k < len {
                 let (head, tail) = out.split_at_mut(op + k);
                 tail[..WILD].copy_from_slice(&head[src + k..src + k + WILD]);
@@ -222,6 +231,11 @@ pub fn decode_payload(
 /// one stream in order ([`Inline`]); the split layout takes literal bytes from a separate buffer
 /// ([`Split`]); the streams layout takes every kind of field from its own stream ([`Streams`]).
 trait Fields {
+    /// Whether copies move two 16-byte chunks before looping over the rest: one mispredicted loop
+    /// exit less for copies of 17–32 bytes, one chunk more for short ones. It pays on the plain
+    /// layout (level 1: decode +1–7.5% on the four samples) and not on the streams layout (level 3:
+    /// src +5%, but bin and mixed −1–3%), so the plain layout's fields say yes.
+    const TWO_CHUNKS: bool;
     /// The next glyph's tag and its position for error messages, not consumed; `None` after the
     /// last glyph.
     fn peek(&self) -> Option<(u8, usize)>;
@@ -258,6 +272,7 @@ struct Inline<'a> {
 }
 
 impl Fields for Inline<'_> {
+    const TWO_CHUNKS: bool = true;
     #[inline(always)]
     fn peek(&self) -> Option<(u8, usize)> {
         let &t = self.input.get(self.ip)?;
@@ -326,6 +341,7 @@ struct Split<'a> {
 }
 
 impl Fields for Split<'_> {
+    const TWO_CHUNKS: bool = false;
     #[inline(always)]
     fn peek(&self) -> Option<(u8, usize)> {
         self.glyphs.peek()
@@ -396,6 +412,7 @@ struct Streams<'a> {
 }
 
 impl Fields for Streams<'_> {
+    const TWO_CHUNKS: bool = false;
     #[inline(always)]
     fn peek(&self) -> Option<(u8, usize)> {
         self.tags.peek()
@@ -523,7 +540,7 @@ fn ref_or_delta<F: Fields>(
     }
     let len = usize::from(field) + pick(r, MIN_REF, MIN_DELTA);
     let len = fits(len as u64, op, out.len(), at)?;
-    copy_match(out, op, dist, len);
+    copy_match(out, op, dist, len, F::TWO_CHUNKS);
     reps[3] = pick(slot >= 3, reps[2], reps[3]);
     reps[2] = pick(slot >= 2, reps[1], reps[2]);
     reps[1] = pick(slot >= 1, reps[0], reps[1]);
@@ -591,7 +608,7 @@ fn copy_glyph<F: Fields>(
                 });
             }
             let len = fits(len, op, raw_len, at)?;
-            copy_match(out, op, dist as usize, len);
+            copy_match(out, op, dist as usize, len, F::TWO_CHUNKS);
             op += len;
             push_offset(reps, dist as usize);
         }
@@ -610,7 +627,7 @@ fn copy_glyph<F: Fields>(
                 });
             }
             let len = fits(len, op, raw_len, at)?;
-            copy_match(out, op, dist, len);
+            copy_match(out, op, dist, len, F::TWO_CHUNKS);
             op += len;
             use_slot(reps, slot);
         }
@@ -626,7 +643,7 @@ fn copy_glyph<F: Fields>(
                 out[op..op + len].fill(pattern[0]);
             } else {
                 out[op..op + period].copy_from_slice(pattern);
-                copy_match(out, op + period, period, len - period);
+                copy_match(out, op + period, period, len - period, false);
             }
             op += len;
         }

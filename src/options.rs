@@ -188,13 +188,19 @@ impl Options {
         largest_payload: Option<u32>,
     ) -> u64 {
         let (buffers, raw) = self.pool_shape(segment_size, raw_len);
-        let input = largest_payload.map_or(raw, |l| (l as usize).min(raw));
+        let input = input_buffer(raw, largest_payload);
         let threads = self.resolved_threads().min(buffers) as u64;
         // Plus each worker's stream scratch for entropy-coded segments.
         buffers as u64 * (raw as u64 + input as u64 + SEGMENT_HEADER_LEN as u64)
             + threads * codec::stream_scratch_bytes(raw) as u64
             + BASE_OVERHEAD
     }
+}
+
+/// Bytes of payload a decode's input buffer holds: the largest payload a file's index names, or a
+/// whole buffer of `raw` bytes when it is not known (a payload is never longer than its segment).
+pub(crate) fn input_buffer(raw: usize, largest_payload: Option<u32>) -> usize {
+    largest_payload.map_or(raw, |l| (l as usize).min(raw))
 }
 
 /// Process baseline not counted in buffers (code, stacks, allocator), measured: see PERFORMANCE.md.

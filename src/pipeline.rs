@@ -473,7 +473,7 @@ pub fn decode(
         // payload, not a whole segment), touched on first use.
         Some(len) => {
             let (buffers, raw_cap) = opts.pool_shape(header.segment_size, Some(len));
-            let input = largest.map_or(raw_cap, |l| (l as usize).min(raw_cap));
+            let input = crate::options::input_buffer(raw_cap, largest);
             (
                 Pool::new(buffers, input + SEGMENT_HEADER_LEN, true),
                 Pool::new(buffers, raw_cap, true),

@@ -33,7 +33,10 @@ fn fits(len: u64, op: usize, raw_len: usize, at: usize) -> Result<usize, CodecEr
 fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
     let src = op - dist;
     if dist >= WILD {
-        if op + len + 2 * WILD <= out.len() {
+        // Room for every chunk the loop writes (the last ends before `op + len + WILD`), and with
+        // `two` for both chunks of a copy shorter than 32 bytes.
+        let slack = if two { 2 * WILD } else { WILD };
+        if op + len + slack <= out.len() {
             // Non-overlapping 16-byte chunks: each chunk's source lies entirely before `op + k`.
             let mut k = 0;
             if two {

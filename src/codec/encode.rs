@@ -97,6 +97,8 @@ pub struct MatchFinder {
     streams: Streams,
     /// The optimal parser's scratch (levels 8–9 only).
     opt: optimal::Scratch,
+    /// The entropy coder's scratch (entropy levels only).
+    huff: super::huffman::Scratch,
     /// Every position below this one is already linked into the chain (chain levels only).
     next: usize,
 }
@@ -128,6 +130,7 @@ impl MatchFinder {
             long: table(params.long_log > 0, EMPTY_LONG, params.long_log),
             streams: Streams::default(),
             opt: optimal::Scratch::default(),
+            huff: Default::default(),
             next: 0,
         }
     }
@@ -559,7 +562,7 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
     if parsed {
         for v in st.all() {
             out.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            super::huffman::encode(v, out);
+            super::huffman::encode(v, &mut mf.huff, out);
         }
         // The sections cost ~25 bytes of counts and modes: on tiny or incompressible segments the
         // plain stream (exactly the streams' total) can be smaller.

@@ -27,11 +27,19 @@ const TABLE: usize = 1 << MAX_BITS;
 /// Code lengths for the given symbol counts, limited to [`MAX_BITS`]. Symbols with count 0 get 0.
 pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
     let mut lens = [0u8; 256];
-    let syms: Vec<usize> = (0..256).filter(|&s| freq[s] > 0).collect();
-    match syms.len() {
+    // The symbols present, by (weight, symbol): keys are distinct, so an unstable sort (which
+    // needs no scratch allocation) gives the one order.
+    let mut leaves = [0usize; 256];
+    let mut n = 0;
+    for s in (0..256).filter(|&s| freq[s] > 0) {
+        leaves[n] = s;
+        n += 1;
+    }
+    let leaves = &mut leaves[..n];
+    match n {
         0 => return lens,
         1 => {
-            lens[syms[0]] = 1;
+            lens[leaves[0]] = 1;
             return lens;
         }
         _ => {}
@@ -39,17 +47,17 @@ pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
     // Huffman tree by the two-queue method: leaves sorted by (weight, symbol), inner nodes (256
     // and up) made in order of nondecreasing weight; each step joins the two lightest fronts, a
     // leaf before an inner node of the same weight.
-    let mut leaves = syms.clone();
-    leaves.sort_by_key(|&s| (freq[s], s));
+    leaves.sort_unstable_by_key(|&s| (freq[s], s));
+    let leaves = &*leaves;
     let mut weight = [0u64; 512];
-    for &s in &syms {
+    for &s in leaves {
         weight[s] = freq[s];
     }
     let mut parent = [0usize; 512];
     let (mut li, mut ni, mut next) = (0, 256, 256);
-    for _ in 1..syms.len() {
+    for _ in 1..n {
         let mut lightest = || {
-            if li < leaves.len() && (ni == next || weight[leaves[li]] <= weight[ni]) {
+            if li < n && (ni == next || weight[leaves[li]] <= weight[ni]) {
                 li += 1;
                 leaves[li - 1]
             } else {
@@ -64,7 +72,7 @@ pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
         next += 1;
     }
     let root = next - 1;
-    for &s in &syms {
+    for &s in leaves {
         let mut d = 0;
         let mut n = s;
         while n != root {
@@ -78,7 +86,7 @@ pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
     let by_rarity = leaves;
     let mut k = kraft(&lens);
     while k > TABLE as u64 {
-        for &s in &by_rarity {
+        for &s in by_rarity {
             if lens[s] < MAX_BITS as u8 {
                 k -= 1u64 << (MAX_BITS - u32::from(lens[s]) - 1);
                 lens[s] += 1;
@@ -99,20 +107,26 @@ fn kraft(lens: &[u8; 256]) -> u64 {
         .sum()
 }
 
-/// Canonical codes (not reversed) for the given lengths.
+/// Canonical codes (not reversed) for the given lengths: in order of (length, symbol), each code
+/// the previous plus one, shifted left when the length grows. Built from the count of codes per
+/// length (the first code of each length), with no sort.
 fn canonical(lens: &[u8; 256]) -> [u16; 256] {
+    let mut per_len = [0u32; MAX_BITS as usize + 1];
+    for &l in lens.iter().filter(|&&l| l > 0) {
+        per_len[usize::from(l)] += 1;
+    }
+    let mut next = [0u32; MAX_BITS as usize + 1];
+    let mut code = 0u32;
+    for l in 1..=MAX_BITS as usize {
+        code = (code + per_len[l - 1]) << 1;
+        next[l] = code;
+    }
     let mut codes = [0u16; 256];
-    let mut order: Vec<usize> = (0..256).filter(|&s| lens[s] > 0).collect();
-    order.sort_by_key(|&s| (lens[s], s));
-    let mut code: u32 = 0;
-    let mut prev_len = 0u8;
-    for (i, &s) in order.iter().enumerate() {
-        if i > 0 {
-            code += 1;
+    for (c, &l) in codes.iter_mut().zip(lens) {
+        if l > 0 {
+            *c = next[usize::from(l)] as u16;
+            next[usize::from(l)] += 1;
         }
-        code <<= lens[s] - prev_len;
-        prev_len = lens[s];
-        codes[s] = code as u16;
     }
     codes
 }
@@ -141,10 +155,17 @@ fn quarters(count: usize) -> [std::ops::Range<usize>; 4] {
 /// its own code, so the code follows data whose statistics change along the segment.
 pub(crate) const BLOCK: usize = 1 << 16;
 
+/// The encoder's reusable memory: the per-chunk histograms of [`Counts`]. One per match finder, so
+/// coding a segment allocates nothing once it has seen a segment as long.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    chunks: Vec<[u32; 256]>,
+}
+
 /// Appends the byte section for `lits` to `out`: in blocks when their own codes pay for their
 /// tables, else one section, Huffman-coded when that is smaller than raw.
-pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
-    let counts = Counts::new(lits);
+pub(crate) fn encode(lits: &[u8], scratch: &mut Scratch, out: &mut Vec<u8>) {
+    let counts = Counts::new(lits, &mut scratch.chunks);
     if lits.len() > BLOCK && blocks_pay(&counts) {
         out.push(3);
         for start in (0..lits.len()).step_by(BLOCK) {
@@ -160,15 +181,17 @@ pub fn encode(lits: &[u8], out: &mut Vec<u8>) {
 /// counted twice.
 struct Counts<'a> {
     lits: &'a [u8],
-    chunks: Vec<[u32; 256]>,
+    chunks: &'a [[u32; 256]],
 }
 
 impl<'a> Counts<'a> {
     /// A quarter of a block: a whole block's bitstreams are whole chunks.
     const CHUNK: usize = BLOCK / 4;
 
-    fn new(lits: &'a [u8]) -> Counts<'a> {
-        let chunks = lits.chunks_exact(Self::CHUNK).map(histogram).collect();
+    /// Counts `lits` into `chunks` (cleared first).
+    fn new(lits: &'a [u8], chunks: &'a mut Vec<[u32; 256]>) -> Counts<'a> {
+        chunks.clear();
+        chunks.extend(lits.chunks_exact(Self::CHUNK).map(histogram));
         Counts { lits, chunks }
     }
 
@@ -194,16 +217,13 @@ impl<'a> Counts<'a> {
 /// all.
 fn blocks_pay(counts: &Counts<'_>) -> bool {
     let n = counts.lits.len();
-    let hists: Vec<[u32; 256]> = (0..n)
-        .step_by(BLOCK)
-        .map(|start| counts.of(start..n.min(start + BLOCK)))
-        .collect();
-    let all = sum(&hists);
-    let blocked: u64 = hists
-        .iter()
-        .map(|h| estimate(&h.map(u64::from)))
-        .sum::<u64>()
-        + 1;
+    let mut all = [0u64; 256];
+    let mut blocked = 1;
+    for start in (0..n).step_by(BLOCK) {
+        let h = counts.of(start..n.min(start + BLOCK));
+        add(&mut all, &h);
+        blocked += estimate(&h.map(u64::from));
+    }
     // Blocks cost a table each and decode slower than one section (they may Huffman-code what one
     // section would store raw): they must save more than 1/64 of the section.
     let single = estimate(&all);
@@ -231,31 +251,31 @@ fn estimate(freq: &[u64; 256]) -> u64 {
 fn encode_one(counts: &Counts<'_>, range: std::ops::Range<usize>, out: &mut Vec<u8>) {
     let lits = &counts.lits[range.clone()];
     let four = lits.len() >= FOUR_STREAMS_FROM;
-    // The symbols of each bitstream: one, or one per quarter.
-    let ranges: Vec<std::ops::Range<usize>> = if four {
-        quarters(lits.len()).to_vec()
+    // The symbols of each bitstream: one, or one per quarter (the first `parts` of these).
+    let (ranges, parts) = if four {
+        (quarters(lits.len()), 4)
     } else {
-        std::iter::once(0..lits.len()).collect()
+        ([0..lits.len(), 0..0, 0..0, 0..0], 1)
     };
-    let parts: Vec<&[u8]> = ranges.iter().map(|r| &lits[r.clone()]).collect();
+    let ranges = &ranges[..parts];
     // A histogram per bitstream gives both the code lengths (their sum) and each bitstream's size.
-    let hists: Vec<[u32; 256]> = ranges
-        .iter()
-        .map(|r| counts.of(range.start + r.start..range.start + r.end))
-        .collect();
-    let freq = sum(&hists);
+    let mut hists = [[0u32; 256]; 4];
+    let mut freq = [0u64; 256];
+    for (h, r) in hists.iter_mut().zip(ranges) {
+        *h = counts.of(range.start + r.start..range.start + r.end);
+        add(&mut freq, h);
+    }
     let lens = code_lengths(&freq);
     let max_sym = (0..256).rev().find(|&s| lens[s] > 0);
-    let sizes: Vec<u64> = hists
-        .iter()
-        .map(|h| {
-            let bits: u64 = (0..256).map(|s| u64::from(h[s]) * u64::from(lens[s])).sum();
-            bits.div_ceil(8)
-        })
-        .collect();
+    let mut sizes = [0u64; 4];
+    for (size, h) in sizes.iter_mut().zip(&hists[..parts]) {
+        let bits: u64 = (0..256).map(|s| u64::from(h[s]) * u64::from(lens[s])).sum();
+        *size = bits.div_ceil(8);
+    }
+    let sizes = &sizes[..parts];
     let total: u64 = sizes.iter().sum();
     let table_len = max_sym.map_or(0, |m| 2 + (m + 2) / 2) as u64;
-    let lens_len: u64 = sizes[..sizes.len() - 1]
+    let lens_len: u64 = sizes[..parts - 1]
         .iter()
         .map(|&b| varint::len(b) as u64)
         .sum();
@@ -277,7 +297,7 @@ fn encode_one(counts: &Counts<'_>, range: std::ops::Range<usize>, out: &mut Vec<
         out.push(lo | (hi << 4));
     }
     varint::put(out, total);
-    for &b in &sizes[..sizes.len() - 1] {
+    for &b in &sizes[..parts - 1] {
         varint::put(out, b);
     }
     let codes = canonical(&lens);
@@ -288,20 +308,16 @@ fn encode_one(counts: &Counts<'_>, range: std::ops::Range<usize>, out: &mut Vec<
             code[s] = (u64::from(reverse(codes[s], lens[s])), u32::from(lens[s]));
         }
     }
-    for (part, &size) in parts.iter().zip(&sizes) {
-        pack(part, &code, size as usize, out);
+    for (r, &size) in ranges.iter().zip(sizes) {
+        pack(&lits[r.clone()], &code, size as usize, out);
     }
 }
 
-/// The counts of several histograms together.
-fn sum(hists: &[[u32; 256]]) -> [u64; 256] {
-    let mut all = [0u64; 256];
-    for h in hists {
-        for (a, &c) in all.iter_mut().zip(h) {
-            *a += u64::from(c);
-        }
+/// Adds the counts of `h` to `all`.
+fn add(all: &mut [u64; 256], h: &[u32; 256]) {
+    for (a, &c) in all.iter_mut().zip(h) {
+        *a += u64::from(c);
     }
-    all
 }
 
 /// Counts the bytes of `part`, in four interleaved tables so that runs of one byte value do not
@@ -680,7 +696,7 @@ mod tests {
 
     fn roundtrip(lits: &[u8]) -> usize {
         let mut sec = Vec::new();
-        encode(lits, &mut sec);
+        encode(lits, &mut Scratch::default(), &mut sec);
         let mut out = Vec::new();
         let used = decode(&sec, lits.len(), &mut out, 0).unwrap();
         assert_eq!(used, sec.len());
@@ -717,7 +733,7 @@ mod tests {
         let text = b"the quick brown fox jumps over the lazy dog ".repeat(200);
         for n in [4095, 4096, 4097, 4098, 4099, 4100, 8191] {
             let mut sec = Vec::new();
-            encode(&text[..n], &mut sec);
+            encode(&text[..n], &mut Scratch::default(), &mut sec);
             assert_eq!(
                 sec[0],
                 if n >= FOUR_STREAMS_FROM { 2 } else { 1 },
@@ -734,7 +750,7 @@ mod tests {
     fn hostile_four_stream_sections_are_errors() {
         let text = b"the quick brown fox jumps over the lazy dog ".repeat(200);
         let mut sec = Vec::new();
-        encode(&text, &mut sec);
+        encode(&text, &mut Scratch::default(), &mut sec);
         assert_eq!(sec[0], 2);
         let mut out = Vec::new();
         // Every flip is an error or exactly `count` bytes; every cut is an error.
@@ -765,7 +781,8 @@ mod tests {
                 (x >> 24) as u8 & if i < n / 2 { 0x0f } else { 0xff }
             })
             .collect();
-        let counts = Counts::new(&data);
+        let mut chunks = Vec::new();
+        let counts = Counts::new(&data, &mut chunks);
         let c = Counts::CHUNK;
         for (a, b) in [
             (0, n),
@@ -795,7 +812,7 @@ mod tests {
             })
             .collect();
         let mut sec = Vec::new();
-        encode(&data, &mut sec);
+        encode(&data, &mut Scratch::default(), &mut sec);
         assert_eq!(sec[0], 2);
         // The header: mode, max symbol, packed lengths, then the total and three sizes.
         let mut ip = 2 + usize::from(sec[1]) / 2 + 1;
@@ -857,7 +874,7 @@ mod tests {
         // Two and a half blocks: the last one short, the middle one mixing both alphabets.
         let lits = two_alphabets(BLOCK * 5 / 2);
         let mut sec = Vec::new();
-        encode(&lits, &mut sec);
+        encode(&lits, &mut Scratch::default(), &mut sec);
         assert_eq!(sec[0], 3, "mode 3");
         assert!(sec.len() < lits.len() * 9 / 16, "{} bytes", sec.len());
         assert_eq!(roundtrip(&lits), sec.len());
@@ -870,10 +887,10 @@ mod tests {
             })
             .collect();
         sec.clear();
-        encode(&uniform, &mut sec);
+        encode(&uniform, &mut Scratch::default(), &mut sec);
         assert_ne!(sec[0], 3);
         sec.clear();
-        encode(&two_alphabets(BLOCK), &mut sec);
+        encode(&two_alphabets(BLOCK), &mut Scratch::default(), &mut sec);
         assert_ne!(sec[0], 3);
         roundtrip(&uniform);
     }
@@ -882,7 +899,7 @@ mod tests {
     fn hostile_blocked_sections_are_errors() {
         let lits = two_alphabets(BLOCK * 2);
         let mut sec = Vec::new();
-        encode(&lits, &mut sec);
+        encode(&lits, &mut Scratch::default(), &mut sec);
         assert_eq!(sec[0], 3);
         let mut out = Vec::new();
         // Every cut is an error; so is a count the blocks do not match (the last block's bitstream

@@ -170,15 +170,17 @@ pub(super) fn parse<S: Sink>(
 ) -> bool {
     let n = input.len();
     let limit = n - 8;
-    let mut opt = std::mem::take(&mut mf.opt);
-    opt.nodes.resize(WINDOW + 1, UNREACHED);
+    // The search's buffers, out of the finder while it is lent to `candidates` (which keeps its
+    // own, `mf.opt.cands`, there).
+    let mut nodes = std::mem::take(&mut mf.opt.nodes);
+    let mut path = std::mem::take(&mut mf.opt.path);
+    nodes.resize(WINDOW + 1, UNREACHED);
     let mut reps = INITIAL_OFFSETS;
     let mut anchor = 0usize;
     let mut i = 1usize;
     let mut ok = true;
     'windows: while i < limit {
         // Shortest paths from `i` over the next WINDOW positions; `anchor..i` are pending literals.
-        let nodes = &mut opt.nodes;
         nodes.fill(UNREACHED);
         nodes[0] = Node {
             price: 0,
@@ -249,7 +251,6 @@ pub(super) fn parse<S: Sink>(
             k += 1;
         }
         // Walk the cheapest path back from where the search stopped, then emit it forwards.
-        let path = &mut opt.path;
         path.clear();
         let mut j = k;
         while j > 0 {
@@ -288,7 +289,8 @@ pub(super) fn parse<S: Sink>(
             i = pos + m.len;
         }
     }
-    mf.opt = opt;
+    mf.opt.nodes = nodes;
+    mf.opt.path = path;
     if ok {
         e.literals(input, anchor, n);
     }

@@ -27,6 +27,8 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Where the input of a run comes from.
@@ -51,13 +53,18 @@ impl Pool {
     /// `n` buffers of `capacity` bytes. With `touch`, [`Pool::prepare`] writes a buffer's pages once
     /// on its first use, so a run's memory is the same fixed amount whatever the data (how much of
     /// a buffer a segment uses depends on how well it compresses): flat and equal to the estimate,
-    /// not creeping up with the input.
-    fn new(n: usize, capacity: usize, touch: bool) -> Pool {
+    /// not creeping up with the input. Firing `cancel` wakes a `get` blocked on this pool.
+    fn new(n: usize, capacity: usize, touch: bool, cancel: &Cancel) -> Pool {
         let (tx, rx) = bounded(n);
         for _ in 0..n {
             tx.send(Vec::with_capacity(capacity))
                 .expect("pool has room");
         }
+        cancel
+            .wake
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx.clone());
         Pool { tx, rx, touch }
     }
 
@@ -71,41 +78,51 @@ impl Pool {
         }
     }
 
-    /// A buffer, or `None` once `cancel` fires (the consumer failed and will not return buffers).
+    /// A buffer, or `None` once `cancel` has fired (the consumer failed and will not return
+    /// buffers).
     fn get(&self, cancel: &Cancel) -> Option<Vec<u8>> {
-        crossbeam_channel::select! {
-            recv(self.rx) -> b => b.ok(),
-            recv(cancel.rx) -> _ => None,
-        }
+        let b = self.rx.recv().ok()?;
+        (!cancel.fired()).then_some(b)
     }
     fn put(&self, b: Vec<u8>) {
         let _ = self.tx.try_send(b);
     }
 }
 
-/// Tells a producer blocked on a pool to give up: firing drops the sender, which wakes every
-/// `select!` waiting on the receiver.
+/// Tells a producer to give up once the consumer has failed. Firing sets the flag, then puts an
+/// empty (unallocated) buffer in every pool, which wakes a producer blocked on one; [`Pool::get`]
+/// checks the flag after every wait.
 struct Cancel {
-    tx: std::sync::Mutex<Option<Sender<()>>>,
-    rx: Receiver<()>,
+    fired: AtomicBool,
+    wake: Mutex<Vec<Sender<Vec<u8>>>>,
 }
 
 impl Cancel {
     fn new() -> Cancel {
-        let (tx, rx) = bounded(0);
         Cancel {
-            tx: std::sync::Mutex::new(Some(tx)),
-            rx,
+            fired: AtomicBool::new(false),
+            wake: Mutex::new(Vec::new()),
         }
     }
     fn fire(&self) {
-        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.fired.store(true, Ordering::SeqCst);
+        for tx in self.wake.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = tx.try_send(Vec::new());
+        }
+    }
+    fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
     }
 }
 
 /// Runs `produce` on a helper thread, `work` on a pool of `threads`, and `consume` on the calling
 /// thread in production order, with at most `window` results queued. The first error wins; a worker
 /// error is returned as it was raised.
+///
+/// Nothing is allocated per item: the pool's `threads` workers are started once and take items
+/// from one queue; item `k` comes back through result slot `k % window`, and a ticket (one of
+/// `window`, handed back by the consumer once it has taken a result) must be held to produce an
+/// item, so no two unconsumed items share a slot.
 fn run_ordered<I, T>(
     threads: usize,
     window: usize,
@@ -123,39 +140,63 @@ where
         .thread_name(|i| format!("sigma-worker-{i}"))
         .build()
         .map_err(|e| Error::Io(io::Error::other(e)))?;
-    let (slot_tx, slot_rx) = bounded::<Receiver<Result<T>>>(window);
+    let window = window.max(1);
+    let (job_tx, job_rx) = bounded::<(usize, I)>(window);
+    let (order_tx, order_rx) = bounded::<usize>(window);
+    let (ticket_tx, ticket_rx) = bounded::<()>(window);
+    for _ in 0..window {
+        ticket_tx.send(()).expect("room for every ticket");
+    }
+    let (slot_tx, slot_rx): (Vec<_>, Vec<_>) = (0..window).map(|_| bounded::<Result<T>>(1)).unzip();
     let mut produce = produce;
     std::thread::scope(|ts| {
-        let work = &work;
-        let pool = &pool;
+        // The producer: an item per ticket, queued for the workers and announced to the consumer.
+        // It stops when the input ends, on an error, or when the consumer is gone; dropping its
+        // senders then ends the workers' and the consumer's loops.
         let producer = ts.spawn(move || -> Result<()> {
-            pool.in_place_scope(|s| {
-                while let Some(item) = produce()? {
-                    let (tx, rx) = bounded(1);
-                    if slot_tx.send(rx).is_err() {
-                        break;
-                    }
-                    s.spawn(move |_| {
-                        let _ = tx.send(work(item));
-                    });
+            let mut k = 0usize;
+            while ticket_rx.recv().is_ok() {
+                let Some(item) = produce()? else { break };
+                if order_tx.send(k).is_err() || job_tx.send((k, item)).is_err() {
+                    break;
                 }
-                Ok(())
-            })
-        });
-        let mut result = Ok(());
-        for rx in &slot_rx {
-            let r = rx
-                .recv()
-                .unwrap_or_else(|_| Err(Error::Io(io::Error::other("worker thread panicked"))));
-            if let Err(e) = r.and_then(&mut consume) {
-                result = Err(e);
-                break;
+                k += 1;
             }
-        }
-        if result.is_err() {
-            cancel.fire();
-        }
-        drop(slot_rx);
+            Ok(())
+        });
+        let result = pool.in_place_scope(|s| {
+            for _ in 0..threads {
+                let (job_rx, slot_tx, work) = (&job_rx, &slot_tx, &work);
+                s.spawn(move |_| {
+                    for (k, item) in job_rx {
+                        // A panic in `work` becomes this item's error, so the consumer never waits
+                        // on a slot no one will fill (the panic message is printed as usual).
+                        let r =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)))
+                                .unwrap_or_else(|_| {
+                                    Err(Error::Io(io::Error::other("worker thread panicked")))
+                                });
+                        // Fails only once the consumer has stopped.
+                        let _ = slot_tx[k % window].send(r);
+                    }
+                });
+            }
+            // The consumer, on this thread, in production order. Everything it owns is dropped
+            // when it returns (before the scope waits for the workers), which unblocks a producer
+            // or worker waiting on it.
+            let (order_rx, slot_rx, ticket_tx) = (order_rx, slot_rx, ticket_tx);
+            for k in &order_rx {
+                let r = slot_rx[k % window]
+                    .recv()
+                    .unwrap_or_else(|_| Err(Error::Io(io::Error::other("worker thread lost"))));
+                let _ = ticket_tx.send(());
+                if let Err(e) = r.and_then(&mut consume) {
+                    cancel.fire();
+                    return Err(e);
+                }
+            }
+            Ok(())
+        });
         let produced = producer
             .join()
             .unwrap_or_else(|_| Err(Error::Io(io::Error::other("reader thread panicked"))));
@@ -259,13 +300,14 @@ pub(crate) fn encode_from(
     let (buffers, raw_cap) = opts.pool_shape(seg as u32, known_len);
     // Pre-touch only when the input length is known (a file): stream buffers grow with the data.
     let touch = known_len.is_some();
-    let in_pool = Pool::new(buffers, raw_cap, touch);
+    let cancel = Cancel::new();
+    let in_pool = Pool::new(buffers, raw_cap, touch, &cancel);
     let out_pool = Pool::new(
         buffers,
         codec::compressed_bound(raw_cap) + SEGMENT_HEADER_LEN,
         touch,
+        &cancel,
     );
-    let cancel = Cancel::new();
     let mut ordinal: u64 = index.count();
     let mut raw_offset: u64 = index.raw_len();
     let mut ended = false;
@@ -475,12 +517,15 @@ pub fn decode(
             let (buffers, raw_cap) = opts.pool_shape(header.segment_size, Some(len));
             let input = crate::options::input_buffer(raw_cap, largest);
             (
-                Pool::new(buffers, input + SEGMENT_HEADER_LEN, true),
-                Pool::new(buffers, raw_cap, true),
+                Pool::new(buffers, input + SEGMENT_HEADER_LEN, true, &cancel),
+                Pool::new(buffers, raw_cap, true, &cancel),
             )
         }
         // A stream's sizes are claims until verified: buffers grow only as data arrives.
-        None => (Pool::new(window, 0, false), Pool::new(window, 0, false)),
+        None => (
+            Pool::new(window, 0, false, &cancel),
+            Pool::new(window, 0, false, &cancel),
+        ),
     };
     let produce = || -> Result<Option<DecJob<'_>>> {
         let Some(mut enc) = in_pool.get(&cancel) else {

@@ -3,15 +3,15 @@
 //! ```text
 //!  producer thread            rayon pool (T workers)            calling thread
 //!  ───────────────            ──────────────────────            ──────────────
-//!  take in+out buffers  ──►   read (files: pread) + code   ──►  slot k: wait, write, index,
-//!  from the pools, queue      segment k into out buffer,         return out buffer to pool
-//!  slot k (bounded)           return in buffer to pool
+//!  take a ticket, in+out ──►  read (files: pread) + code   ──►  slot k % window: wait, hand
+//!  buffers; queue job k       segment k into out buffer,         the ticket back, write, index,
+//!  (bounded)                  return in buffer to pool           return out buffer to pool
 //! ```
 //!
 //! At most `window` segments are in flight: the pools hold exactly `window` input and `window`
 //! output buffers, allocated once and reused, so memory is O(window × segment size) whatever the
 //! input length. The consumer writes segments strictly in order, so the output is identical for any
-//! thread count and window. See `docs/ARCHITECTURE.md`.
+//! thread count and window. Nothing is allocated per segment. See `docs/ARCHITECTURE.md`.
 
 use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};

@@ -3,9 +3,9 @@
 //! ```text
 //!  producer thread            rayon pool (T workers)            calling thread
 //!  ───────────────            ──────────────────────            ──────────────
-//!  take a ticket, in+out ──►  read (files: pread) + code   ──►  slot k % window: wait, hand
-//!  buffers; queue job k       segment k into out buffer,         the ticket back, write, index,
-//!  (bounded)                  return in buffer to pool           return out buffer to pool
+//!  take in+out buffers, ──►  read (files: pread) + code   ──►  next k: wait on its slot,
+//!  announce k (bounded),      segment k into out buffer,         write, index, return out
+//!  queue job k                into slot k % (window + 1)         buffer to pool
 //! ```
 //!
 //! At most `window` segments are in flight: the pools hold exactly `window` input and `window`
@@ -120,9 +120,10 @@ impl Cancel {
 /// error is returned as it was raised.
 ///
 /// Nothing is allocated per item: the pool's `threads` workers are started once and take items
-/// from one queue; item `k` comes back through result slot `k % window`, and a ticket (one of
-/// `window`, handed back by the consumer once it has taken a result) must be held to produce an
-/// item, so no two unconsumed items share a slot.
+/// from one queue, and item `k` comes back through result slot `k % (window + 1)`. The producer
+/// announces each item to the consumer on a channel of `window` places before queueing it, and the
+/// consumer takes the next announcement only after consuming the item before: so at most
+/// `window + 1` consecutive items are unconsumed at any time, and no two of them share a slot.
 fn run_ordered<I, T>(
     threads: usize,
     window: usize,
@@ -141,22 +142,18 @@ where
         .build()
         .map_err(|e| Error::Io(io::Error::other(e)))?;
     let window = window.max(1);
+    let slots = window + 1;
     let (job_tx, job_rx) = bounded::<(usize, I)>(window);
     let (order_tx, order_rx) = bounded::<usize>(window);
-    let (ticket_tx, ticket_rx) = bounded::<()>(window);
-    for _ in 0..window {
-        ticket_tx.send(()).expect("room for every ticket");
-    }
-    let (slot_tx, slot_rx): (Vec<_>, Vec<_>) = (0..window).map(|_| bounded::<Result<T>>(1)).unzip();
+    let (slot_tx, slot_rx): (Vec<_>, Vec<_>) = (0..slots).map(|_| bounded::<Result<T>>(1)).unzip();
     let mut produce = produce;
     std::thread::scope(|ts| {
-        // The producer: an item per ticket, queued for the workers and announced to the consumer.
-        // It stops when the input ends, on an error, or when the consumer is gone; dropping its
-        // senders then ends the workers' and the consumer's loops.
+        // The producer: items announced to the consumer, then queued for the workers. It stops
+        // when the input ends, on an error, or when the consumer is gone; dropping its senders
+        // then ends the workers' and the consumer's loops.
         let producer = ts.spawn(move || -> Result<()> {
             let mut k = 0usize;
-            while ticket_rx.recv().is_ok() {
-                let Some(item) = produce()? else { break };
+            while let Some(item) = produce()? {
                 if order_tx.send(k).is_err() || job_tx.send((k, item)).is_err() {
                     break;
                 }
@@ -177,19 +174,18 @@ where
                                     Err(Error::Io(io::Error::other("worker thread panicked")))
                                 });
                         // Fails only once the consumer has stopped.
-                        let _ = slot_tx[k % window].send(r);
+                        let _ = slot_tx[k % slots].send(r);
                     }
                 });
             }
             // The consumer, on this thread, in production order. Everything it owns is dropped
             // when it returns (before the scope waits for the workers), which unblocks a producer
             // or worker waiting on it.
-            let (order_rx, slot_rx, ticket_tx) = (order_rx, slot_rx, ticket_tx);
+            let (order_rx, slot_rx) = (order_rx, slot_rx);
             for k in &order_rx {
-                let r = slot_rx[k % window]
+                let r = slot_rx[k % slots]
                     .recv()
                     .unwrap_or_else(|_| Err(Error::Io(io::Error::other("worker thread lost"))));
-                let _ = ticket_tx.send(());
                 if let Err(e) = r.and_then(&mut consume) {
                     cancel.fire();
                     return Err(e);

@@ -230,7 +230,9 @@ impl io::Write for FailingWriter {
 fn sink_io_errors_are_passed_through() {
     let (data, enc) = samples().swap_remove(0);
     for ok in [0usize, 20, 5000, enc.len() - 1] {
-        for threads in [1usize, 4] {
+        // Window 1 (two result slots) and the default: the consumer fails while the producer
+        // and workers wait on it in different places.
+        for (threads, window) in [(1usize, 0usize), (1, 1), (4, 0), (4, 1)] {
             let mut w = FailingWriter {
                 ok,
                 got: Vec::new(),
@@ -238,31 +240,33 @@ fn sink_io_errors_are_passed_through() {
             let r = encode(
                 Source::Reader(&mut &data[..]),
                 &mut w,
-                &opts(threads, 1, SEG),
+                &opts(threads, 1, SEG).window(window),
                 None,
             );
             assert!(
                 matches!(&r, Err(sigmalang::Error::Io(e)) if e.kind() == io::ErrorKind::StorageFull),
-                "encode, {ok} bytes of room: {:?}",
+                "encode, {ok} bytes of room, {threads} threads, window {window}: {:?}",
                 r.err()
             );
             assert!(enc.starts_with(&w.got));
         }
-        let mut w = FailingWriter {
-            ok: ok.min(data.len() - 1),
-            got: Vec::new(),
-        };
-        let r = decode(
-            Source::Reader(&mut &enc[..]),
-            &mut w,
-            &opts(4, 1, SEG),
-            None,
-        );
-        assert!(
-            matches!(&r, Err(sigmalang::Error::Io(e)) if e.kind() == io::ErrorKind::StorageFull),
-            "decode, {ok} bytes of room: {:?}",
-            r.err()
-        );
-        assert!(data.starts_with(&w.got));
+        for window in [0, 1] {
+            let mut w = FailingWriter {
+                ok: ok.min(data.len() - 1),
+                got: Vec::new(),
+            };
+            let r = decode(
+                Source::Reader(&mut &enc[..]),
+                &mut w,
+                &opts(4, 1, SEG).window(window),
+                None,
+            );
+            assert!(
+                matches!(&r, Err(sigmalang::Error::Io(e)) if e.kind() == io::ErrorKind::StorageFull),
+                "decode, {ok} bytes of room, window {window}: {:?}",
+                r.err()
+            );
+            assert!(data.starts_with(&w.got));
+        }
     }
 }

@@ -156,10 +156,10 @@ impl MatchFinder {
     }
 
     /// Heap bytes of per-thread scratch for segments of `segment` bytes (the streams of the entropy
-    /// levels).
+    /// levels, and the entropy coder's histograms of them).
     pub fn scratch_bytes(level: u8, segment: usize) -> usize {
         if params(level).entropy {
-            super::stream_scratch_bytes(segment)
+            super::stream_scratch_bytes(segment) + super::huffman::scratch_bytes(segment)
         } else {
             0
         }

@@ -162,6 +162,11 @@ pub(crate) struct Scratch {
     chunks: Vec<[u32; 256]>,
 }
 
+/// Heap bytes of a [`Scratch`] that has coded sections of up to `n` bytes.
+pub(crate) fn scratch_bytes(n: usize) -> usize {
+    n / Counts::CHUNK * std::mem::size_of::<[u32; 256]>()
+}
+
 /// Appends the byte section for `lits` to `out`: in blocks when their own codes pay for their
 /// tables, else one section, Huffman-coded when that is smaller than raw.
 pub(crate) fn encode(lits: &[u8], scratch: &mut Scratch, out: &mut Vec<u8>) {

@@ -119,7 +119,7 @@ fn two_alphabets() -> Vec<u8> {
 }
 
 /// tests/vectors/blocks-level3.sigma: [`two_alphabets`] at level 3 with 256 KiB segments. Its
-/// literal section (113 561 bytes, the last of the five) is in mode 3: two blocks of mode 2.
+/// literal section (138 810 bytes, the last of the five) is in mode 3: three blocks of mode 2.
 /// Decodes to the input, and this build reproduces it.
 #[test]
 fn blocked_section_vector_decodes_and_reproduces() {

@@ -1,7 +1,9 @@
 //! Glyph stream encoder: an LZ-style parser over one segment.
 //!
 //! Levels 1–3 are greedy single-probe hash parsers with skip acceleration (lz4-like; level 3 probes
-//! a second table of 8-byte hashes first, for longer matches); levels 4–9 use hash chains of growing
+//! a second table of 8-byte hashes first, for longer matches) that take a new distance only for a
+//! copy of 5 bytes or more (4-byte ones save next to nothing and slow decoding; a repeated distance
+//! still needs only 3); levels 4–9 use hash chains of growing
 //! depth and lazy matching, and levels 8–9 then parse again, optimally, under the prices of the
 //! first parse ([`optimal`]). Levels 2–9 write the streams layout (entropy-coded glyph fields).
 //! The single-probe tables keep each position's first four bytes (level 3's long table: spare hash
@@ -39,6 +41,10 @@ struct Params {
     /// Chain depth of a second, optimal parse under the prices of the first ([`optimal`]);
     /// 0 = none.
     optimal: u32,
+    /// Fast levels: how far the search steps past a 4-byte table match that is not a copy of 5
+    /// bytes or more (such short copies of a new distance cost nearly what they save, split the
+    /// literal runs around them and make decoding slower; they are not taken).
+    short_step: usize,
 }
 
 fn params(level: u8) -> Params {
@@ -51,14 +57,21 @@ fn params(level: u8) -> Params {
         entropy: level >= 2,
         long_log: 0,
         optimal: 0,
+        short_step: 3,
     };
     match level {
-        // Level 2 is level 1's parser with the streams layout (`entropy`).
-        0..=2 => p(14, 0, 0, 0, 5),
+        // Level 2 is level 1's parser with the streams layout (`entropy`); short table matches
+        // cost less there, so it steps one byte past them like level 3.
+        0..=1 => p(14, 0, 0, 0, 5),
+        2 => Params {
+            short_step: 1,
+            ..p(14, 0, 0, 0, 5)
+        },
         // A 4-byte table of 32 KiB (the L1 cache) beside the long table: faster than 2^14
         // entries and no worse on source code (PERFORMANCE.md, optimizations log).
         3 => Params {
             long_log: 17,
+            short_step: 1,
             ..p(12, 0, 0, 0, 6)
         },
         4 => p(16, 4, 17, 0, 8),
@@ -352,6 +365,11 @@ trait Sink {
     fn bytes(&mut self, from: &[u8], n: usize);
     /// Bytes written so far (for the streams: their total, the size of the same plain stream).
     fn size(&self) -> usize;
+    /// Whether what was written since the size was `base` already rules out a payload smaller
+    /// than `n` bytes, so the parse may give up. The plain stream is the payload: it is hopeless
+    /// once it is `n` bytes long. The streams are entropy-coded afterwards, so their raw size
+    /// proves nothing (literals of 16 byte values code in half): never hopeless.
+    fn hopeless(&self, base: usize, n: usize) -> bool;
 }
 
 impl Sink for Vec<u8> {
@@ -378,6 +396,10 @@ impl Sink for Vec<u8> {
     #[inline(always)]
     fn size(&self) -> usize {
         self.len()
+    }
+    #[inline(always)]
+    fn hopeless(&self, base: usize, n: usize) -> bool {
+        self.len() - base >= n
     }
 }
 
@@ -453,6 +475,10 @@ impl Sink for Streams {
     fn size(&self) -> usize {
         self.all().iter().map(|v| v.len()).sum()
     }
+    #[inline(always)]
+    fn hopeless(&self, _base: usize, _n: usize) -> bool {
+        false
+    }
 }
 
 /// Writes glyphs to a [`Sink`].
@@ -477,9 +503,10 @@ impl<S: Sink> Emitter<'_, S> {
         self.s.bytes(&input[from..], n);
     }
 
+    /// See [`Sink::hopeless`].
     #[inline(always)]
-    fn size(&self) -> usize {
-        self.s.size()
+    fn hopeless(&self, base: usize, n: usize) -> bool {
+        self.s.hopeless(base, n)
     }
 
     #[inline(always)]
@@ -565,10 +592,12 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
             super::huffman::encode(v, &mut mf.huff, out);
         }
         // The sections cost ~25 bytes of counts and modes: on tiny or incompressible segments the
-        // plain stream (exactly the streams' total) can be smaller.
-        if out.len() - base < st.size() {
+        // plain stream (exactly the streams' total) can be smaller. Either must be smaller than
+        // the input, or the segment is stored.
+        let plain = st.size();
+        if out.len() - base < plain.min(n) {
             layout = Some(Layout::Streams);
-        } else {
+        } else if plain < n {
             out.truncate(base);
             layout = compress(input, mf, out).then_some(Layout::Plain);
         }
@@ -632,7 +661,7 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
         }
         e.literals(input, anchor, i);
         e.copy(m, input, i, &mut reps);
-        if e.size() - base >= n {
+        if e.hopeless(base, n) {
             return false;
         }
         insert_match(input, i, m.len, limit, mf);
@@ -640,12 +669,13 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
         anchor = i;
     }
     e.literals(input, anchor, n);
-    e.size() - base < n
+    !e.hopeless(base, n)
 }
 
 /// Levels 1–3: one probe of the repeat offset and one of the hash table per position (level 3: and
 /// one of the 8-byte table before it), with skip acceleration over incompressible stretches and
-/// backward extension of every match found.
+/// backward extension of every match found. A table match must cover 5 bytes (its fifth byte, or
+/// the byte before it, matches too); past a 4-byte one the search steps `short_step` bytes.
 fn compress_fast<S: Sink>(
     input: &[u8],
     mf: &mut MatchFinder,
@@ -659,6 +689,7 @@ fn compress_fast<S: Sink>(
     let table = &mut mf.tagged[..];
     let long = &mut mf.long[..];
     let long_log = mf.params.long_log;
+    let short_step = mf.params.short_step;
     let tg = Tagging::new(n);
     let mut reps = INITIAL_OFFSETS;
     let mut anchor = 0usize;
@@ -689,10 +720,18 @@ fn compress_fast<S: Sink>(
             // Equal tags are equal bytes: the table holds the bytes at the position it names.
             let c = (entry & 0xffff_ffff) as usize;
             if c < i && (entry >> 32) as u32 == cur {
-                break (i, c);
+                // A copy of at least 5 bytes: the fifth byte, or the byte before (backward
+                // extension) matches too.
+                if input[c + 4] == input[i + 4]
+                    || (c > 0 && i > anchor && input[c - 1] == input[i - 1])
+                {
+                    break (i, c);
+                }
+                i += short_step;
+            } else {
+                i += 1 + (misses >> accel);
+                misses += 1;
             }
-            i += 1 + (misses >> accel);
-            misses += 1;
             if i >= limit {
                 break 'outer;
             }
@@ -710,7 +749,7 @@ fn compress_fast<S: Sink>(
         }
         e.literals(input, anchor, start);
         e.copy(m, input, start, &mut reps);
-        if e.size() - base >= n {
+        if e.hopeless(base, n) {
             return false;
         }
         i = start + len;
@@ -745,7 +784,7 @@ fn compress_fast<S: Sink>(
         }
     }
     e.literals(input, anchor, n);
-    e.size() - base < n
+    !e.hopeless(base, n)
 }
 
 /// Links position `i` into the hash chain, once (positions must arrive in increasing order).
@@ -952,6 +991,83 @@ mod entropy_tests {
                     .chain(std::iter::once(b'a' + (x >> 24) as u8 % 26))
             })
             .collect()
+    }
+
+    /// A sink that keeps only the glyph tags.
+    #[derive(Default)]
+    struct Tags(Vec<u8>);
+
+    impl Sink for Tags {
+        fn tag(&mut self, t: u8) {
+            self.0.push(t);
+        }
+        fn lo(&mut self, _: u8) {}
+        fn length(&mut self, _: u64) {}
+        fn hi(&mut self, _: u64) {}
+        fn bytes(&mut self, _: &[u8], _: usize) {}
+        fn size(&self) -> usize {
+            self.0.len()
+        }
+        fn hopeless(&self, _: usize, _: usize) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn fast_levels_take_no_four_byte_copy_of_a_new_distance() {
+        // A REFERENCE tag with length field 0 is a 4-byte copy. At the chain levels they are
+        // still taken where they pay; the fast levels want five bytes (they split literal runs
+        // and slow decoding for about nothing saved).
+        let data = text(20_000);
+        let four = |level: u8| {
+            let mut tags = Tags::default();
+            assert!(compress_with(
+                &data,
+                &mut MatchFinder::new(level),
+                &mut tags,
+                0
+            ));
+            let refs = tags.0.iter().filter(|&&t| t >> 6 == 1);
+            (
+                refs.clone().count(),
+                refs.filter(|&&t| t & 0x3f == 0).count(),
+            )
+        };
+        for level in 1..=3 {
+            let (refs, short) = four(level);
+            assert!(refs > 1000, "level {level}: {refs} copies");
+            assert_eq!(short, 0, "level {level}");
+        }
+        let (_, short) = four(4);
+        assert!(short > 0, "the chain parser still takes 4-byte copies");
+    }
+
+    #[test]
+    fn literal_only_data_is_entropy_coded_not_stored() {
+        // Random bytes of 32 values: hardly a copy of 4 bytes in 16 KiB (32^4 four-byte strings),
+        // but five bits of information per byte. The streams' raw size is the input's, the coded
+        // payload about 5/8 of it: the segment must not be stored (it was, when the parse gave
+        // up on the streams' raw size).
+        let mut x = 99u64;
+        let data: Vec<u8> = (0..16_384)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                b"0123456789abcdefghijklmnopqrstuv"[(x >> 59) as usize]
+            })
+            .collect();
+        for level in 2..=9 {
+            let mut out = Vec::new();
+            let layout = encode_payload(&data, &mut MatchFinder::new(level), &mut out);
+            assert_eq!(layout, Some(Layout::Streams), "level {level}");
+            assert!(
+                out.len() < data.len() * 7 / 10,
+                "level {level}: {}",
+                out.len()
+            );
+            let mut dec = Vec::new();
+            decode_payload(&out, Layout::Streams, &mut dec, data.len()).unwrap();
+            assert!(dec == data, "level {level}");
+        }
     }
 
     #[test]

@@ -276,7 +276,7 @@ pub(super) fn parse<S: Sink>(
             // The offset stack here is the one the search priced this copy with.
             let m = classify(m.len, m.dist, &reps);
             e.copy(m, input, pos, &mut reps);
-            if e.size() - base >= n {
+            if e.hopeless(base, n) {
                 ok = false;
                 break 'windows;
             }
@@ -294,7 +294,7 @@ pub(super) fn parse<S: Sink>(
     if ok {
         e.literals(input, anchor, n);
     }
-    ok && e.size() - base < n
+    ok && !e.hopeless(base, n)
 }
 
 #[cfg(test)]

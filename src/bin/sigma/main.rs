@@ -302,14 +302,18 @@ impl Sink {
             }
             return Ok(Sink::Stdout);
         };
+        // The temporary file is created and registered for the signal handler under one lock: a
+        // signal in between waits for the registration, then removes the file.
+        let mut temp = TEMP.lock().unwrap_or_else(|e| e.into_inner());
         let out = OutputFile::create(&target, force)
             .with_context(|| format!("{}: cannot create output", target.display()))?;
+        *temp = out.temp_path().map(Path::to_path_buf);
+        drop(temp);
         let perm = match like {
             Some(f) => f.metadata()?.permissions(),
             None => std::os::unix::fs::PermissionsExt::from_mode(0o644),
         };
         out.set_permissions(perm)?;
-        *TEMP.lock().unwrap() = out.temp_path().map(Path::to_path_buf);
         Ok(Sink::File { out, force })
     }
 

@@ -27,8 +27,8 @@ fn fits(len: u64, op: usize, raw_len: usize, at: usize) -> Result<usize, CodecEr
 }
 
 /// Copies `len` bytes from `dist` back to `op`; `1 <= dist <= op` and `op + len <= out.len()`.
-/// With `two` (a constant at every call), copies of distance 16 or more move two 16-byte chunks whatever their length (see
-/// [`Fields::TWO_CHUNKS`]).
+/// With `two` (a constant at every call), copies of distance 16 or more move two 16-byte chunks
+/// whatever their length (see [`Fields::TWO_CHUNKS`]).
 #[inline(always)]
 fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
     let src = op - dist;

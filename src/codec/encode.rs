@@ -363,8 +363,6 @@ trait Sink {
     fn hi(&mut self, v: u64);
     /// Literal and COMPOSITE pattern bytes: the first `n` of `from` (see [`append`]).
     fn bytes(&mut self, from: &[u8], n: usize);
-    /// Bytes written so far (for the streams: their total, the size of the same plain stream).
-    fn size(&self) -> usize;
     /// Whether what was written since the size was `base` already rules out a payload smaller
     /// than `n` bytes, so the parse may give up. The plain stream is the payload: it is hopeless
     /// once it is `n` bytes long. The streams are entropy-coded afterwards, so their raw size
@@ -392,10 +390,6 @@ impl Sink for Vec<u8> {
     #[inline(always)]
     fn bytes(&mut self, from: &[u8], n: usize) {
         append(self, from, n);
-    }
-    #[inline(always)]
-    fn size(&self) -> usize {
-        self.len()
     }
     #[inline(always)]
     fn hopeless(&self, base: usize, n: usize) -> bool {
@@ -432,6 +426,10 @@ struct Streams {
 impl Streams {
     fn all(&self) -> [&Vec<u8>; 5] {
         [&self.tags, &self.lens, &self.los, &self.his, &self.lits]
+    }
+    /// The streams' total bytes: the size of the same glyphs as a plain stream.
+    fn size(&self) -> usize {
+        self.all().iter().map(|v| v.len()).sum()
     }
     /// Empties the streams; on first use gives each its room for segments of `n` bytes
     /// ([`super::stream_caps`]), so they are allocated and touched once per thread.
@@ -470,10 +468,6 @@ impl Sink for Streams {
     #[inline(always)]
     fn bytes(&mut self, from: &[u8], n: usize) {
         append(&mut self.lits, from, n);
-    }
-    #[inline(always)]
-    fn size(&self) -> usize {
-        self.all().iter().map(|v| v.len()).sum()
     }
     #[inline(always)]
     fn hopeless(&self, _base: usize, _n: usize) -> bool {
@@ -1005,9 +999,6 @@ mod entropy_tests {
         fn length(&mut self, _: u64) {}
         fn hi(&mut self, _: u64) {}
         fn bytes(&mut self, _: &[u8], _: usize) {}
-        fn size(&self) -> usize {
-            self.0.len()
-        }
         fn hopeless(&self, _: usize, _: usize) -> bool {
             false
         }

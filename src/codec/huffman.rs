@@ -236,7 +236,7 @@ fn blocks_pay(counts: &Counts<'_>) -> bool {
 }
 
 /// About the bytes of a byte section with these symbol counts: the coded bits and the code's table,
-/// or the raw bytes when smaller.
+/// or the raw bytes when coding does not [`pays`].
 fn estimate(freq: &[u64; 256]) -> u64 {
     let count: u64 = freq.iter().sum();
     let lens = code_lengths(freq);
@@ -249,7 +249,20 @@ fn estimate(freq: &[u64; 256]) -> u64 {
         } else {
             3
         };
-    (bits.div_ceil(8) + header).min(count + 1)
+    let coded = bits.div_ceil(8) + header;
+    if pays(coded, count) {
+        coded
+    } else {
+        count + 1
+    }
+}
+
+/// Whether `count` bytes are Huffman-coded in `coded` bytes rather than stored raw: only when that
+/// saves more than 1/32 of them. A raw section decodes as a copy; a Huffman one at about a byte per
+/// nanosecond, which is most of a level-3 decode's time on binaries: offset bytes that Huffman
+/// shrank by 1–2% cost 3% of the decode speed (measured in docs/PERFORMANCE.md).
+fn pays(coded: u64, count: u64) -> bool {
+    coded + count / 32 < count
 }
 
 /// Appends one byte section (mode 0, 1 or 2) for the bytes `range` of `counts`.
@@ -285,7 +298,7 @@ fn encode_one(counts: &Counts<'_>, range: std::ops::Range<usize>, out: &mut Vec<
         .map(|&b| varint::len(b) as u64)
         .sum();
     let huff_len = table_len + varint::len(total) as u64 + lens_len + total;
-    let Some(max_sym) = max_sym.filter(|_| huff_len < lits.len() as u64) else {
+    let Some(max_sym) = max_sym.filter(|_| pays(huff_len, lits.len() as u64)) else {
         out.push(0);
         out.extend_from_slice(lits);
         return;

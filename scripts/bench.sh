@@ -14,7 +14,8 @@
 #   2. sigma encode/decode throughput and peak RSS by input size (inputs made by concatenating the
 #      corpus files; sizes that do not fit in the free disk space are skipped);
 #   3. thread scaling of sigma encode/decode at the default level on all corpus files concatenated:
-#      MB/s, speed-up and efficiency, plus an SVG plot written to $OUT_SVG.
+#      MB/s, speed-up and efficiency, plus an SVG plot written to $OUT_SVG; and the machine's
+#      ceiling: as many independent -T1 runs at once as the largest thread count (at most nproc).
 #
 # Method: every input is read once before it is timed, so it is in the page cache. Each
 # configuration is first run once untimed writing its compressed file into a temporary directory
@@ -158,6 +159,20 @@ def run(cmd, out=None):
         with open(rss_file) as f:
             rss = int(f.read().split()[-1])
     return dt, rss
+
+
+def run_together(cmds):
+    """Starts every command at once (stdout to /dev/null); returns the wall seconds until the
+    last has ended."""
+    with open(os.devnull, "wb") as o:
+        t0 = time.perf_counter()
+        ps = [subprocess.Popen(c, stdin=subprocess.DEVNULL, stdout=o,
+                               stderr=subprocess.DEVNULL) for c in cmds]
+        codes = [p.wait() for p in ps]
+        dt = time.perf_counter() - t0
+    if any(codes):
+        raise Failed(f"`{' '.join(cmds[0])}` exited {max(codes)} when run {len(cmds)} at once")
+    return dt
 
 
 def digest_of(path):
@@ -401,6 +416,25 @@ try:
             points.append((t, m["c_mbs"], m["d_mbs"]))
         except Failed as e:
             log(f"FAILED {e}")
+    # The machine's own ceiling: as many independent single-thread runs at once as the largest
+    # thread count measured (at most the CPUs). They share nothing but the hardware (caches,
+    # memory bandwidth, clock), so their aggregate speed-up bounds what any parallel pipeline can
+    # reach here.
+    ceiling = None
+    n_ceil = min(max(THREADS), NPROC)
+    if points and points[0][0] == 1 and n_ceil > 1:
+        log(f"scaling: {n_ceil} independent -T1 runs at once")
+        try:
+            c, d = sigma_cmds(1)
+            packed = os.path.join(TMP, "ceiling.sigma")
+            run(c(scale_in), out=packed)
+            ct = statistics.median(run_together([c(scale_in)] * n_ceil) for _ in range(REPS))
+            dt = statistics.median(run_together([d(packed)] * n_ceil) for _ in range(REPS))
+            os.remove(packed)
+            raw = os.path.getsize(scale_in)
+            ceiling = (n_ceil, n_ceil * raw / 1e6 / ct, n_ceil * raw / 1e6 / dt)
+        except Failed as e:
+            log(f"FAILED {e}")
     os.remove(scale_in)
     rows = []
     if points:
@@ -411,12 +445,21 @@ try:
             note = " (more threads than CPUs)" if t > NPROC else ""
             rows.append([f"{t}{note}", f"{c:.0f}", f"{su_c:.2f}x", f"{su_c / ideal:.0%}",
                          f"{d:.0f}", f"{su_d:.2f}x", f"{su_d / ideal:.0%}"])
+    if ceiling:
+        n, c, d = ceiling
+        c0, d0 = points[0][1], points[0][2]
+        rows.append([f"{n} × 1 (independent runs at once)", f"{c:.0f}", f"{c / c0:.2f}x",
+                     f"{c / c0 / n:.0%}", f"{d:.0f}", f"{d / d0:.2f}x", f"{d / d0 / n:.0%}"])
     table(["threads", "encode MB/s", "speed-up", "efficiency", "decode MB/s", "speed-up",
            "efficiency"], rows)
     if points:
         t0 = points[0][0]
         emit(f"Speed-up is relative to the first row ({t0} thread{'s' if t0 > 1 else ''}); "
              f"efficiency = speed-up / (threads / {t0}).")
+    if ceiling:
+        emit(f"The last row is this machine's ceiling: {ceiling[0]} separate `sigma -T1` "
+             f"processes started together, MB/s = their bytes / the wall time until the last "
+             f"ends. They share only the hardware (caches, memory bandwidth, clock), so one process with that many threads cannot expect to scale better.")
     emit()
 
     # --------------------------------------------------------------------------------- SVG

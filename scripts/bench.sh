@@ -459,7 +459,8 @@ try:
     if ceiling:
         emit(f"The last row is this machine's ceiling: {ceiling[0]} separate `sigma -T1` "
              f"processes started together, MB/s = their bytes / the wall time until the last "
-             f"ends. They share only the hardware (caches, memory bandwidth, clock), so one process with that many threads cannot expect to scale better.")
+             f"ends. They share only the hardware (caches, memory bandwidth, clock), so one "
+             f"process with that many threads cannot expect to scale better.")
     emit()
 
     # --------------------------------------------------------------------------------- SVG

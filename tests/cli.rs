@@ -555,3 +555,69 @@ fn output_onto_the_input_never_loses_data() {
         assert!(now == contents || now == d || now == enc, "sigma {cmd:?}");
     }
 }
+
+/// `sigma bench --json`: a row per mode and thread count with the ratio of what was really
+/// written, speed-ups against each mode's -T1 row, and the pipeline tax when -T1 was measured.
+#[test]
+fn bench_reports_every_mode_and_thread_count() {
+    let sigma = Sigma::new();
+    let d = data();
+    sigma.create("in", &d);
+    let json = |threads: &str| -> serde_json::Value {
+        let r = sigma
+            .run([
+                "bench",
+                "in",
+                "-T",
+                threads,
+                "--repeat",
+                "2",
+                "--segment-size",
+                "4K",
+                "--json",
+            ])
+            .ok();
+        serde_json::from_slice(&r.stdout).expect("bench --json is JSON")
+    };
+    let v = json("1,2");
+    let rows = v["results"].as_array().unwrap();
+    let modes: Vec<(String, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["mode"].as_str().unwrap().to_string(),
+                r["threads"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64)> = [
+        ("file", 1),
+        ("file", 2),
+        ("loop", 1),
+        ("memory", 1),
+        ("memory", 2),
+    ]
+    .iter()
+    .map(|&(m, t)| (m.to_string(), t))
+    .collect();
+    assert_eq!(modes, want);
+    let file_size = lib_encoding(&d, 3).len() as u64;
+    for r in rows {
+        assert_eq!(r["raw_bytes"], d.len() as u64);
+        assert!(r["encode_mb_s"].as_f64().unwrap() > 0.0);
+        assert!(r["decode_mb_s"].as_f64().unwrap() > 0.0);
+        if r["mode"] != "loop" {
+            // The pipelines wrote the file the library writes (header, index and trailer too).
+            assert_eq!(r["encoded_bytes"], file_size, "{r}");
+        }
+        if r["threads"] == 1 {
+            assert_eq!(r["encode_speedup"], 1.0);
+        }
+    }
+    assert!(v["pipeline_t1_vs_loop"].as_f64().unwrap() > 0.0);
+    assert!(v["pipeline_t1_vs_loop_decode"].as_f64().unwrap() > 0.0);
+    // Without a -T1 run there is no pipeline tax to report.
+    let v = json("2");
+    assert!(v["pipeline_t1_vs_loop"].is_null());
+    assert_eq!(v["results"].as_array().unwrap().len(), 3);
+}

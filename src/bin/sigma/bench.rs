@@ -130,85 +130,143 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let raw = data.len() as u64;
     // Plain loop: the codec and the segment checksums over the same segments on this thread, with
     // no pipeline (the same work a worker does, so the difference is the pipeline's machinery).
+    // It runs in alternation with the in-memory pipeline at -T1, round by round, so that the
+    // pipeline tax is a median of side-by-side ratios: this machine's speed drifts by tens of
+    // percent over a minute, which a ratio of two separately taken medians would pick up.
     let mut mf = MatchFinder::new(a.level);
     let mut out = Vec::new();
     let mut encoded: Vec<(usize, Option<codec::Layout>, Vec<u8>)> = Vec::new();
-    let (loop_enc, _) = time(a.repeat, || {
-        encoded.clear();
-        for chunk in data.chunks(seg as usize) {
-            out.clear();
-            let layout = codec::encode_payload(chunk, &mut mf, &mut out);
-            std::hint::black_box((
-                sigmalang::format::raw_hash(chunk),
-                sigmalang::format::payload_hash(&out),
-            ));
-            encoded.push((
-                chunk.len(),
-                layout,
-                if layout.is_some() {
-                    out.clone()
-                } else {
-                    Vec::new()
-                },
-            ));
+    let mut dec = Vec::new();
+    let reps = a.repeat.max(1);
+    let t1 = threads.contains(&1).then(|| base.clone().threads(1));
+    let mut enc1 = Vec::with_capacity(data.len() / 2);
+    let (mut loop_e, mut loop_d, mut mem_e, mut mem_d) = (vec![], vec![], vec![], vec![]);
+    for r in 0..reps {
+        let pipeline_first = r % 2 == 1;
+        if let (Some(o), true) = (&t1, pipeline_first) {
+            mem_e.push(mem_encode(&data, o, &mut enc1)?);
         }
-        Ok(())
-    })?;
+        loop_e.push(loop_encode(&data, seg, &mut mf, &mut out, &mut encoded));
+        if let (Some(o), false) = (&t1, pipeline_first) {
+            mem_e.push(mem_encode(&data, o, &mut enc1)?);
+        }
+    }
+    for r in 0..reps {
+        let pipeline_first = r % 2 == 1;
+        if let (Some(o), true) = (&t1, pipeline_first) {
+            mem_d.push(mem_decode(&enc1, o)?);
+        }
+        loop_d.push(loop_decode(&encoded, &mut dec)?);
+        if let (Some(o), false) = (&t1, pipeline_first) {
+            mem_d.push(mem_decode(&enc1, o)?);
+        }
+    }
+    // Pipeline speed / loop speed, per round.
+    let ratios = |l: &[f64], m: &[f64]| median(l.iter().zip(m).map(|(l, m)| l / m).collect());
+    let tax = t1
+        .is_some()
+        .then(|| (ratios(&loop_e, &mem_e), ratios(&loop_d, &mem_d)));
     let loop_bytes: u64 = encoded
         .iter()
         .map(|(n, l, e)| if l.is_none() { *n } else { e.len() } as u64)
         .sum();
-    let mut dec = Vec::new();
-    let (loop_dec, _) = time(a.repeat, || {
-        for (n, l, e) in &encoded {
-            if let Some(layout) = l {
-                std::hint::black_box(sigmalang::format::payload_hash(e));
-                codec::decode_payload(e, *layout, &mut dec, *n)?;
-                std::hint::black_box(sigmalang::format::raw_hash(&dec));
-            }
-        }
-        Ok(())
-    })?;
     rows.push(Row {
         mode: "loop",
         threads: 1,
-        enc_s: loop_enc,
-        dec_s: loop_dec,
+        enc_s: median(loop_e),
+        dec_s: median(loop_d),
         raw,
         encoded: loop_bytes,
         rss: None,
     });
     for &t in &threads {
-        let opts = base.clone().threads(t);
-        let mut enc = Vec::with_capacity(data.len() / 2);
-        let (enc_s, _) = time(a.repeat, || {
-            enc.clear();
-            Ok(sigmalang::encode(
-                Source::Reader(&mut &data[..]),
-                &mut enc,
-                &opts,
-                None,
-            )?)
-        })?;
-        let (dec_s, _) = time(a.repeat, || {
-            Ok(sigmalang::decode(
-                Source::Reader(&mut &enc[..]),
-                &mut std::io::sink(),
-                &opts,
-                None,
-            )?)
-        })?;
+        let (enc_s, dec_s, encoded) = if t == 1 {
+            (median(mem_e.clone()), median(mem_d.clone()), enc1.len())
+        } else {
+            let opts = base.clone().threads(t);
+            let mut enc = Vec::with_capacity(data.len() / 2);
+            let (enc_s, _) = time(reps, || mem_encode(&data, &opts, &mut enc))?;
+            let (dec_s, _) = time(reps, || mem_decode(&enc, &opts))?;
+            (enc_s, dec_s, enc.len())
+        };
         rows.push(Row {
             mode: "memory",
             threads: t,
             enc_s,
             dec_s,
             raw,
-            encoded: enc.len() as u64,
+            encoded: encoded as u64,
             rss: None,
         });
     }
-    print(&a, &name, cores, seg, &rows)
+    print(&a, &name, cores, seg, &rows, tax)
+}
+
+/// One pass of the plain loop's encode over `data`'s segments, keeping each payload in `encoded`;
+/// returns its seconds.
+fn loop_encode(
+    data: &[u8],
+    seg: u32,
+    mf: &mut MatchFinder,
+    out: &mut Vec<u8>,
+    encoded: &mut Vec<(usize, Option<codec::Layout>, Vec<u8>)>,
+) -> f64 {
+    let t = Instant::now();
+    encoded.clear();
+    for chunk in data.chunks(seg as usize) {
+        out.clear();
+        let layout = codec::encode_payload(chunk, mf, out);
+        std::hint::black_box((
+            sigmalang::format::raw_hash(chunk),
+            sigmalang::format::payload_hash(out),
+        ));
+        encoded.push((
+            chunk.len(),
+            layout,
+            if layout.is_some() {
+                out.clone()
+            } else {
+                Vec::new()
+            },
+        ));
+    }
+    t.elapsed().as_secs_f64()
+}
+
+/// One pass of the plain loop's decode of `encoded`; returns its seconds.
+fn loop_decode(
+    encoded: &[(usize, Option<codec::Layout>, Vec<u8>)],
+    dec: &mut Vec<u8>,
+) -> anyhow::Result<f64> {
+    let t = Instant::now();
+    for (n, l, e) in encoded {
+        if let Some(layout) = l {
+            std::hint::black_box(sigmalang::format::payload_hash(e));
+            codec::decode_payload(e, *layout, dec, *n)?;
+            std::hint::black_box(sigmalang::format::raw_hash(dec));
+        }
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// The in-memory pipeline's encode of `data` into `enc`; returns its seconds.
+fn mem_encode(data: &[u8], opts: &Options, enc: &mut Vec<u8>) -> anyhow::Result<f64> {
+    let t = Instant::now();
+    enc.clear();
+    sigmalang::encode(Source::Reader(&mut &data[..]), enc, opts, None)?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// The in-memory pipeline's decode of `enc`; returns its seconds.
+fn mem_decode(enc: &[u8], opts: &Options) -> anyhow::Result<f64> {
+    let t = Instant::now();
+    sigmalang::decode(
+        Source::Reader(&mut &enc[..]),
+        &mut std::io::sink(),
+        opts,
+        None,
+    )?;
+    Ok(t.elapsed().as_secs_f64())
 }
 
 fn mbs(bytes: u64, s: f64) -> f64 {
@@ -219,7 +277,16 @@ fn mbs(bytes: u64, s: f64) -> f64 {
     }
 }
 
-fn print(a: &BenchArgs, name: &str, cores: usize, seg: u32, rows: &[Row]) -> anyhow::Result<()> {
+/// `tax`: the in-memory pipeline's -T1 speed over the plain loop's, encode and decode (medians of
+/// alternating rounds), when -T1 was measured.
+fn print(
+    a: &BenchArgs,
+    name: &str,
+    cores: usize,
+    seg: u32,
+    rows: &[Row],
+    tax: Option<(f64, f64)>,
+) -> anyhow::Result<()> {
     let base_of = |mode: &str| {
         rows.iter()
             .find(|r| r.mode == mode && r.threads == 1)
@@ -243,20 +310,7 @@ fn print(a: &BenchArgs, name: &str, cores: usize, seg: u32, rows: &[Row]) -> any
             )
         })
         .collect();
-    let dec_tax = match (
-        rows.iter().find(|r| r.mode == "loop"),
-        rows.iter().find(|r| r.mode == "memory" && r.threads == 1),
-    ) {
-        (Some(l), Some(m)) => Some(l.dec_s / m.dec_s),
-        _ => None,
-    };
-    let tax = match (
-        rows.iter().find(|r| r.mode == "loop"),
-        rows.iter().find(|r| r.mode == "memory" && r.threads == 1),
-    ) {
-        (Some(l), Some(m)) => Some(l.enc_s / m.enc_s),
-        _ => None,
-    };
+    let (tax, dec_tax) = (tax.map(|t| t.0), tax.map(|t| t.1));
     if a.json {
         let results: Vec<_> = figures
             .iter()
@@ -301,14 +355,18 @@ fn print(a: &BenchArgs, name: &str, cores: usize, seg: u32, rows: &[Row]) -> any
     );
     if let Some(t) = tax {
         println!(
-            "pipeline at -T1 runs at {:.1}% of the plain loop's encode speed",
-            t * 100.0
+            "pipeline at -T1 runs at {:.1}% of the plain loop's encode speed (median of {} \
+             rounds, the two alternating)",
+            t * 100.0,
+            a.repeat.max(1)
         );
     }
     if let Some(t) = dec_tax {
         println!(
-            "pipeline at -T1 runs at {:.1}% of the plain loop's decode speed",
-            t * 100.0
+            "pipeline at -T1 runs at {:.1}% of the plain loop's decode speed (median of {} \
+             rounds, the two alternating)",
+            t * 100.0,
+            a.repeat.max(1)
         );
     }
     Ok(())

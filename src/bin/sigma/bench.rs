@@ -140,27 +140,16 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let reps = a.repeat.max(1);
     let t1 = threads.contains(&1).then(|| base.clone().threads(1));
     let mut enc1 = Vec::with_capacity(data.len() / 2);
-    let (mut loop_e, mut loop_d, mut mem_e, mut mem_d) = (vec![], vec![], vec![], vec![]);
-    for r in 0..reps {
-        let pipeline_first = r % 2 == 1;
-        if let (Some(o), true) = (&t1, pipeline_first) {
-            mem_e.push(mem_encode(&data, o, &mut enc1)?);
-        }
-        loop_e.push(loop_encode(&data, seg, &mut mf, &mut out, &mut encoded));
-        if let (Some(o), false) = (&t1, pipeline_first) {
-            mem_e.push(mem_encode(&data, o, &mut enc1)?);
-        }
-    }
-    for r in 0..reps {
-        let pipeline_first = r % 2 == 1;
-        if let (Some(o), true) = (&t1, pipeline_first) {
-            mem_d.push(mem_decode(&enc1, o)?);
-        }
-        loop_d.push(loop_decode(&encoded, &mut dec)?);
-        if let (Some(o), false) = (&t1, pipeline_first) {
-            mem_d.push(mem_decode(&enc1, o)?);
-        }
-    }
+    let (loop_e, mem_e) = alternate(
+        reps,
+        || Ok(loop_encode(&data, seg, &mut mf, &mut out, &mut encoded)),
+        t1.as_ref().map(|o| || mem_encode(&data, o, &mut enc1)),
+    )?;
+    let (loop_d, mem_d) = alternate(
+        reps,
+        || loop_decode(&encoded, &mut dec),
+        t1.as_ref().map(|o| || mem_decode(&enc1, o)),
+    )?;
     // Pipeline speed / loop speed, per round.
     let ratios = |l: &[f64], m: &[f64]| median(l.iter().zip(m).map(|(l, m)| l / m).collect());
     let tax = t1
@@ -200,6 +189,27 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         });
     }
     print(&a, &name, cores, seg, &rows, tax)
+}
+
+/// Runs `a`, and `b` when there is one, `reps` times each, round by round, alternating which goes
+/// first; returns their times in seconds.
+fn alternate(
+    reps: usize,
+    mut a: impl FnMut() -> anyhow::Result<f64>,
+    mut b: Option<impl FnMut() -> anyhow::Result<f64>>,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for r in 0..reps {
+        let b_first = r % 2 == 1;
+        if let (Some(b), true) = (&mut b, b_first) {
+            tb.push(b()?);
+        }
+        ta.push(a()?);
+        if let (Some(b), false) = (&mut b, b_first) {
+            tb.push(b()?);
+        }
+    }
+    Ok((ta, tb))
 }
 
 /// One pass of the plain loop's encode over `data`'s segments, keeping each payload in `encoded`;

@@ -37,7 +37,8 @@ pub use file::{
     decode_file, encode_file, encode_resumable, partial_path, AtomicOutput, OutputFile, Resumed,
 };
 pub use options::{
-    optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE,
+    default_segment_size, optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD,
+    DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,
 };
 pub use pipeline::{decode, encode, Progress, Source};
 pub use random::Reader;

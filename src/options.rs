@@ -4,15 +4,30 @@ use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};
 use crate::format::{MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE, SEGMENT_HEADER_LEN};
 
-/// Default segment size: 4 MiB (see `docs/PERFORMANCE.md` for why).
+/// Default segment size at levels 1–7: 4 MiB (see `docs/PERFORMANCE.md`, "Segment size").
 pub const DEFAULT_SEGMENT_SIZE: u32 = 4 << 20;
+/// Default segment size at levels 8–9, whose parser finds the far matches that a segment
+/// boundary cuts off: 16 MiB (`docs/PERFORMANCE.md`, "Segment size").
+pub const LARGE_SEGMENT_SIZE: u32 = 16 << 20;
+
+/// The segment size a level uses when none is given: [`LARGE_SEGMENT_SIZE`] at the optimal-parse
+/// levels 8–9, [`DEFAULT_SEGMENT_SIZE`] below.
+pub fn default_segment_size(level: u8) -> u32 {
+    if level >= 8 {
+        LARGE_SEGMENT_SIZE
+    } else {
+        DEFAULT_SEGMENT_SIZE
+    }
+}
 
 /// How large the segments are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SegmentSize {
+    /// The level's default, [`default_segment_size`].
+    Level,
     /// A fixed size in bytes (4 KiB ..= 256 MiB).
     Fixed(u32),
-    /// Chosen from the input length by [`optimal_segment_size`]; [`DEFAULT_SEGMENT_SIZE`] when the
+    /// Chosen from the input length by [`optimal_segment_size`]; the level's default when the
     /// length is unknown (a pipe).
     Auto,
 }
@@ -50,12 +65,13 @@ impl Default for Options {
 }
 
 impl Options {
-    /// All cores, [`codec::DEFAULT_LEVEL`], [`DEFAULT_SEGMENT_SIZE`], window 2 × threads.
+    /// All cores, [`codec::DEFAULT_LEVEL`], the level's segment size ([`default_segment_size`]),
+    /// window 2 × threads.
     pub fn new() -> Options {
         Options {
             threads: 0,
             level: codec::DEFAULT_LEVEL,
-            segment_size: SegmentSize::Fixed(DEFAULT_SEGMENT_SIZE),
+            segment_size: SegmentSize::Level,
             window: 0,
         }
     }
@@ -110,7 +126,7 @@ impl Options {
         match (self.segment_size, len) {
             (SegmentSize::Fixed(n), _) => n,
             (SegmentSize::Auto, Some(l)) => optimal_segment_size(l),
-            (SegmentSize::Auto, None) => DEFAULT_SEGMENT_SIZE,
+            (SegmentSize::Level | SegmentSize::Auto, _) => default_segment_size(self.level),
         }
     }
 

@@ -621,3 +621,53 @@ fn bench_reports_every_mode_and_thread_count() {
     assert!(v["pipeline_t1_vs_loop"].is_null());
     assert_eq!(v["results"].as_array().unwrap().len(), 3);
 }
+
+/// Without `--segment-size`, levels 1–7 cut 4 MiB segments and the optimal-parse levels 8–9 cut
+/// 16 MiB ones (the file header records which); `--segment-size` overrides it at any level, and
+/// `auto` still goes by the input's length, or by the level for a pipe.
+#[test]
+fn segment_size_defaults_by_level() {
+    let sigma = Sigma::new();
+    sigma.create("a.txt", &data());
+    let header_segment = |name: &str| {
+        let r = sigma.run(["info", "--json", name]).ok();
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        v["segment_size"].as_u64().unwrap()
+    };
+    let cases: [(&[&str], u64); 6] = [
+        (&["-l", "3"], 4 << 20),
+        (&["-l", "7"], 4 << 20),
+        (&["-l", "8"], 16 << 20),
+        (&["-l", "9"], 16 << 20),
+        (&["-l", "9", "--segment-size", "4M"], 4 << 20),
+        (&["-l", "9", "--segment-size", "auto"], 64 << 10),
+    ];
+    for (k, (opts, want)) in cases.into_iter().enumerate() {
+        let out = format!("{k}.sigma");
+        let mut a = vec!["encode", "-q", "a.txt", "-o", &out];
+        a.extend_from_slice(opts);
+        sigma.run(a).ok();
+        assert_eq!(header_segment(&out), want, "{opts:?}");
+        let r = sigma.run(["decode", "-c", &out]).ok();
+        assert!(r.stdout == data(), "{opts:?}");
+    }
+    // From a pipe the length is unknown: `auto` falls back to the level's size.
+    for (level, want) in [("2", 4u64 << 20), ("9", 16 << 20)] {
+        let r = sigma
+            .run_stdin(
+                ["encode", "-c", "-l", level, "--segment-size", "auto", "-"],
+                &data(),
+            )
+            .ok();
+        sigma.create("pipe.sigma", &r.stdout);
+        assert_eq!(header_segment("pipe.sigma"), want, "level {level}");
+    }
+    // The library's default follows the level the same way.
+    let o = sigmalang::Options::new();
+    assert_eq!(o.resolved_segment_size(None), 4 << 20);
+    assert_eq!(o.clone().level(9).resolved_segment_size(None), 16 << 20);
+    assert_eq!(
+        o.level(9).segment_size(1 << 20).resolved_segment_size(None),
+        1 << 20
+    );
+}

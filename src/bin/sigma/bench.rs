@@ -22,9 +22,9 @@ pub struct BenchArgs {
     /// Compression level.
     #[arg(short, long, default_value_t = codec::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
-    /// Segment size (bytes, K/M suffix allowed).
-    #[arg(long, default_value = "4M", value_parser = crate::parse_size)]
-    segment_size: u64,
+    /// Segment size (bytes, K/M suffix allowed) [default: 4M, 16M at levels 8-9].
+    #[arg(long, value_parser = crate::parse_size)]
+    segment_size: Option<u64>,
     /// Runs per measurement; the median is reported.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
@@ -80,7 +80,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     if threads.contains(&0) {
         anyhow::bail!("thread counts must be at least 1");
     }
-    let seg = u32::try_from(a.segment_size).context("segment size too large")?;
+    let seg = match a.segment_size {
+        Some(s) => u32::try_from(s).context("segment size too large")?,
+        None => sigmalang::default_segment_size(a.level),
+    };
     let base = Options::new().level(a.level).segment_size(seg);
     base.validate()?;
     let name = a.input.display().to_string();

@@ -67,9 +67,10 @@ struct EncodeArgs {
     /// Compression level, 1 (fastest) to 9 (smallest).
     #[arg(short, long, default_value_t = sigmalang::codec::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
-    /// Segment size: bytes with an optional K/M/G suffix (e.g. 4M, 64K), or `auto`.
-    #[arg(long, default_value = "4M", value_parser = parse_segment_size)]
-    segment_size: SegmentSize,
+    /// Segment size: bytes with an optional K/M/G suffix (e.g. 4M, 64K), or `auto` [default: 4M,
+    /// 16M at levels 8-9].
+    #[arg(long, value_parser = parse_segment_size)]
+    segment_size: Option<SegmentSize>,
     /// Segments in flight (0 = 2 × threads).
     #[arg(long, default_value_t = 0)]
     window: usize,
@@ -403,7 +404,7 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
     let opts = Options::new()
         .threads(a.threads)
         .level(a.level)
-        .segment_size_policy(a.segment_size)
+        .segment_size_policy(a.segment_size.unwrap_or(SegmentSize::Level))
         .window(a.window);
     let from_stdin = is_stdin(&a.input);
     let name = if from_stdin {

@@ -38,9 +38,11 @@ struct Params {
     /// Fast levels: log2 of a second table of 8-byte hashes, probed first for long matches
     /// (0 = none).
     long_log: u32,
-    /// Chain depth of a second, optimal parse under the prices of the first ([`optimal`]);
+    /// Tree depth of a second, optimal parse under the prices of the first ([`optimal`]);
     /// 0 = none.
     optimal: u32,
+    /// Optimal levels: log2 of the binary trees' window (positions remembered by the trees).
+    tree_log: u32,
     /// Fast levels: how far the search steps past a 4-byte table match that is not a copy of 5
     /// bytes or more (such short copies of a new distance cost nearly what they save, split the
     /// literal runs around them and make decoding slower; they are not taken).
@@ -57,6 +59,7 @@ fn params(level: u8) -> Params {
         entropy: level >= 2,
         long_log: 0,
         optimal: 0,
+        tree_log: 0,
         short_step: 3,
     };
     match level {
@@ -79,15 +82,18 @@ fn params(level: u8) -> Params {
         5 => p(17, 8, 17, 1, 9),
         6 => p(17, 16, 18, 1, 10),
         7 => p(18, 32, 18, 1, 12),
-        // Levels 8–9: a light lazy parse for prices, then the optimal parse with a deeper chain
-        // (PERFORMANCE.md, "Optimal parsing").
+        // Levels 8–9: a light lazy parse for prices (its chain window is small: it only has to
+        // get the statistics right), then the optimal parse, whose binary trees reach 2 and 4 MiB
+        // back (PERFORMANCE.md, "Optimal parsing").
         8 => Params {
             optimal: 16,
-            ..p(18, 8, 20, 1, 16)
+            tree_log: 21,
+            ..p(18, 8, 19, 1, 16)
         },
         _ => Params {
             optimal: 64,
-            ..p(18, 16, 21, 2, 20)
+            tree_log: 22,
+            ..p(18, 16, 20, 2, 20)
         },
     }
 }
@@ -100,6 +106,9 @@ pub struct MatchFinder {
     /// Chain levels: the newest position of each hash.
     head: Vec<u32>,
     chain: Vec<u32>,
+    /// Optimal levels: the binary trees of the second parse, two children per position of the
+    /// trees' window ([`optimal`]).
+    tree: Vec<u32>,
     /// Fast levels: the newest position of each hash with its four bytes, `(bytes << 32) | pos`,
     /// so a candidate is rejected without reading the input at a random distance (a cache miss).
     tagged: Vec<u64>,
@@ -140,6 +149,7 @@ impl MatchFinder {
             params,
             head: table(chains, EMPTY, params.hash_log),
             chain: table(chains, EMPTY, params.chain_log),
+            tree: table(params.optimal > 0, EMPTY, params.tree_log + 1),
             tagged: table(!chains, EMPTY_TAGGED, params.hash_log),
             long: table(params.long_log > 0, EMPTY_LONG, params.long_log),
             streams: Streams::default(),
@@ -159,7 +169,7 @@ impl MatchFinder {
         let p = params(level);
         if p.depth > 0 {
             let opt = if p.optimal > 0 {
-                optimal::SCRATCH_BYTES
+                optimal::SCRATCH_BYTES + (8 << p.tree_log)
             } else {
                 0
             };

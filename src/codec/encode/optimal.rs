@@ -8,10 +8,12 @@
 //! steps one byte and a copy steps its length, each costing the bits its fields would take. Every
 //! copy the match finder sees is tried at every length it covers, offset-stack copies included,
 //! and each position carries the offset stack of its cheapest path, so DELTA glyphs are priced
-//! where they can really be used.
+//! where they can really be used. The second pass finds its copies in binary trees ([`tree`]),
+//! which meet the long copies in far fewer steps than the first pass's hash chains.
 
 use super::{
-    classify, insert_match, rep_len, walk_chain, Emitter, Kind, Match, MatchFinder, Sink, Streams,
+    classify, common, hash, read_u32, rep_len, Emitter, Kind, Match, MatchFinder, Sink, Streams,
+    EMPTY,
 };
 use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 
@@ -148,15 +150,104 @@ fn candidates(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut Matc
         }
     }
     let depth = mf.params.optimal;
-    walk_chain(input, i, n, mf, depth, MIN_REF - 1, |c, len| {
+    tree(input, i, n, mf, depth, |c, len| {
         cands.push(Match {
             len,
             dist: i - c,
             kind: Kind::Reference,
-        });
-        (i + len < n).then_some(len)
+        })
     });
     mf.opt.cands = cands;
+}
+
+/// Inserts position `i` into the binary tree of its 4-byte hash and reports, through
+/// `found(c, len)`, each earlier position `c` whose copy is longer than every one reported before
+/// (so lengths grow, and each is the nearest copy of its length the walk met). The tree of a hash
+/// orders its positions by the bytes that follow them: a walk from the newest position down
+/// visits, at each step, the one whose bytes share the most with `i`'s on one side, so it meets
+/// the long copies in far fewer steps than a chain; `i` becomes the new root and the visited
+/// nodes are split between its two subtrees. At most `depth` nodes are visited (what lies below
+/// is cut off). A position more than the trees' window back ends the walk, its slots may hold
+/// newer positions, but it is still tried as a copy, as the chains try their head at any
+/// distance.
+fn tree(
+    input: &[u8],
+    i: usize,
+    n: usize,
+    mf: &mut MatchFinder,
+    mut depth: u32,
+    mut found: impl FnMut(usize, usize),
+) {
+    debug_assert!(i >= mf.next, "positions enter the tree once, in order");
+    let mask = (1usize << mf.params.tree_log) - 1;
+    let h = hash(read_u32(input, i), mf.params.hash_log);
+    let mut cand = mf.head[h];
+    mf.head[h] = i as u32;
+    mf.next = i + 1;
+    let t = &mut mf.tree;
+    // The child slots still to be filled: below `i` (all bytes there are smaller than `i`'s) and
+    // above it, and how many leading bytes every position left on that side shares with `i`.
+    let mut below = 2 * (i & mask);
+    let mut above = below + 1;
+    let (mut common_below, mut common_above) = (0usize, 0usize);
+    let mut best = MIN_REF - 1;
+    while cand != EMPTY && depth > 0 {
+        let c = cand as usize;
+        if c >= i {
+            break;
+        }
+        if i - c > mask {
+            // Older than the window: its child slots may hold newer positions, but its bytes are
+            // still in the segment, so it is a candidate, the last of the walk.
+            let len = common(input, c, i, n);
+            if len > best {
+                found(c, len);
+            }
+            break;
+        }
+        depth -= 1;
+        let known = common_below.min(common_above);
+        let len = known + common(input, c + known, i + known, n);
+        if len > best {
+            best = len;
+            found(c, len);
+        }
+        let node = 2 * (c & mask);
+        if i + len >= n {
+            // The copy runs to the end: `c` takes `i`'s place, its subtrees become `i`'s.
+            t[below] = t[node];
+            t[above] = t[node + 1];
+            return;
+        }
+        if input[c + len] < input[i + len] {
+            t[below] = cand;
+            common_below = len;
+            below = node + 1;
+            cand = t[below];
+        } else {
+            t[above] = cand;
+            common_above = len;
+            above = node;
+            cand = t[above];
+        }
+    }
+    t[below] = EMPTY;
+    t[above] = EMPTY;
+}
+
+/// Inserts the positions inside a copy of `len` bytes at `i` into the trees (the tail only of a
+/// long one, as [`insert_match`] does for chains).
+fn tree_insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
+    let end = (i + len).min(limit);
+    let start = if len > 64 {
+        end.saturating_sub(16).max(i + 1)
+    } else {
+        i + 1
+    };
+    let depth = mf.params.optimal;
+    for j in start.max(mf.next)..end {
+        tree(input, j, input.len(), mf, depth, |_, _| {});
+    }
 }
 
 /// Parses `input` into the cheapest glyphs under `prices`, written through `e`; `false` as soon as
@@ -285,7 +376,7 @@ pub(super) fn parse<S: Sink>(
         i += k;
         if let Some((pos, m)) = taken {
             // The search linked positions up to `pos`; link those inside the copy too.
-            insert_match(input, pos, m.len, limit, mf);
+            tree_insert_match(input, pos, m.len, limit, mf);
             i = pos + m.len;
         }
     }
@@ -357,6 +448,50 @@ mod tests {
             assert!(encode(&noise, level).is_none());
             for n in 0..40 {
                 encode(&text(n, 4), level);
+            }
+        }
+    }
+
+    /// The binary trees against brute force: at every position, with no depth limit, the copies a
+    /// walk reports are real and grow in length, the longest of those inside the trees' window is
+    /// the longest copy of 4 bytes or more that starts there (none when there is none), and only
+    /// the last one may start before the window. Data from a three-letter alphabet, so most
+    /// positions have hundreds of earlier copies of every short length; once with a window wider
+    /// than the data, once with 1 KiB.
+    #[test]
+    fn trees_find_the_longest_copy_in_their_window() {
+        let mut x = 5u32;
+        let data: Vec<u8> = (0..6000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                b"abc"[(x >> 16) as usize % 3]
+            })
+            .collect();
+        let n = data.len();
+        for tree_log in [22, 10] {
+            let mut mf = MatchFinder::new(9);
+            mf.reset();
+            mf.params.tree_log = tree_log;
+            let window = (1usize << tree_log) - 1;
+            for i in 0..n - 8 {
+                let mut found = Vec::new();
+                super::tree(&data, i, n, &mut mf, u32::MAX, |c, len| {
+                    found.push((c, len))
+                });
+                for w in found.windows(2) {
+                    assert!(w[0].1 < w[1].1, "lengths grow at {i}: {found:?}");
+                }
+                for (k, &(c, len)) in found.iter().enumerate() {
+                    let real = super::common(&data, c, i, n);
+                    assert!(c < i && real == len, "at {i}: {c} {len}");
+                    assert!(i - c <= window || k + 1 == found.len(), "at {i}: {found:?}");
+                }
+                let inside = found.iter().filter(|f| i - f.0 <= window).map(|f| f.1);
+                let longest = (i.saturating_sub(window)..i)
+                    .map(|c| super::common(&data, c, i, n))
+                    .max()
+                    .filter(|&l| l >= 4);
+                assert_eq!(inside.max(), longest, "at {i}, window {window}");
             }
         }
     }

@@ -815,16 +815,23 @@ fn insert_skipped(input: &[u8], i: usize, step: usize, limit: usize, mf: &mut Ma
 
 #[inline(always)]
 fn insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
+    for j in inside_match(i, len, limit) {
+        insert(input, j, mf);
+    }
+}
+
+/// The positions inside a copy of `len` bytes at `i` (below `limit`) that the match finders
+/// remember: all of them, or only the last 16 of a long copy, which would otherwise fill the
+/// tables with one hash.
+#[inline(always)]
+fn inside_match(i: usize, len: usize, limit: usize) -> std::ops::Range<usize> {
     let end = (i + len).min(limit);
-    // Long runs would only fill the chains with one hash; remember their tail.
     let start = if len > 64 {
         end.saturating_sub(16).max(i + 1)
     } else {
         i + 1
     };
-    for j in start..end {
-        insert(input, j, mf);
-    }
+    start..end
 }
 
 /// Chain levels: the best copy starting at `i`, offset-stack candidates first, then the hash

@@ -12,8 +12,8 @@
 //! which meet the long copies in far fewer steps than the first pass's hash chains.
 
 use super::{
-    classify, common, hash, read_u32, rep_len, Emitter, Kind, Match, MatchFinder, Sink, Streams,
-    EMPTY,
+    classify, common, hash, inside_match, read_u32, rep_len, Emitter, Kind, Match, MatchFinder,
+    Sink, Streams, EMPTY,
 };
 use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 
@@ -236,16 +236,11 @@ fn tree(
 }
 
 /// Inserts the positions inside a copy of `len` bytes at `i` into the trees (the tail only of a
-/// long one, as [`insert_match`] does for chains).
+/// long one, as for chains: [`inside_match`]).
 fn tree_insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
-    let end = (i + len).min(limit);
-    let start = if len > 64 {
-        end.saturating_sub(16).max(i + 1)
-    } else {
-        i + 1
-    };
     let depth = mf.params.optimal;
-    for j in start.max(mf.next)..end {
+    let inside = inside_match(i, len, limit);
+    for j in inside.start.max(mf.next)..inside.end {
         tree(input, j, input.len(), mf, depth, |_, _| {});
     }
 }

@@ -93,7 +93,7 @@ fn params(level: u8) -> Params {
         _ => Params {
             optimal: 64,
             tree_log: 22,
-            ..p(18, 16, 20, 2, 20)
+            ..p(18, 16, 20, 1, 20)
         },
     }
 }
@@ -325,6 +325,20 @@ impl Match {
                     }
             }
         }
+    }
+
+    /// How good a copy is when choosing between copies (zstd's rule of thumb): four points a byte,
+    /// less the bits of its distance code (a DELTA's slot, a REFERENCE's distance), so a longer
+    /// copy from far away can lose to a shorter one from near. [`Match::gain`] decides whether a
+    /// copy is worth taking at all.
+    #[inline(always)]
+    fn score(&self) -> isize {
+        let code = match self.kind {
+            Kind::Delta(slot) => slot + 1,
+            Kind::Composite => 1,
+            Kind::Reference => self.dist + 3,
+        };
+        4 * self.len as isize - (usize::BITS - code.leading_zeros()) as isize
     }
 
     /// Bytes saved over emitting the same span as literals (may be negative).
@@ -648,20 +662,17 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
             i += step;
             continue;
         }
-        // Lazy matching: a better match one byte later wins.
-        let mut lazy = p.lazy;
-        while lazy > 0 && i + 1 < limit {
-            let m1 = find(input, i + 1, n, &reps, mf);
-            if m1.gain() > m.gain() + 1 {
+        // Lazy matching: a match up to `lazy` bytes later wins when it scores better by a margin
+        // that grows with the literals it leaves behind; after a switch the look-ahead starts again.
+        let mut ahead = 1;
+        while ahead <= p.lazy as usize && i + ahead < limit {
+            let m1 = find(input, i + ahead, n, &reps, mf);
+            if m1.gain() > 0 && m1.score() > m.score() + 3 * ahead as isize + 1 {
                 m = m1;
-                i += 1;
-                lazy = p.lazy;
+                i += ahead;
+                ahead = 1;
             } else {
-                lazy -= 1;
-                // A second step only pays when the first one was close.
-                if m1.gain() <= m.gain() - 2 {
-                    break;
-                }
+                ahead += 1;
             }
         }
         e.literals(input, anchor, i);
@@ -846,13 +857,13 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
             dist: d,
             kind: Kind::Delta(s),
         };
-        if len > 0 && m.gain() > best.gain() {
+        if len > 0 && (best.len == 0 || m.score() > best.score()) {
             best = m;
         }
     }
     walk_chain(input, i, n, mf, mf.params.depth, best.len, |c, len| {
         let m = classify(len, i - c, reps);
-        if m.gain() > best.gain() {
+        if best.len == 0 || m.score() > best.score() {
             best = m;
             if i + len >= n {
                 return None;
@@ -1049,6 +1060,45 @@ mod entropy_tests {
         }
         let (_, short) = four(4);
         assert!(short > 0, "the chain parser still takes 4-byte copies");
+    }
+
+    #[test]
+    fn lazy_matching_looks_as_far_ahead_as_its_depth() {
+        // At `i` the bytes "s0 s1 A" follow, where "s0 s1 A[..3]" occurred once before (a 5-byte
+        // copy) and all of A (40 bytes) elsewhere: the best parse leaves two literals and copies
+        // A whole, which only a look-ahead of two bytes sees (one byte ahead there is only the
+        // 4-byte rest of the short copy).
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut noise = |n: usize| -> Vec<u8> {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect()
+        };
+        let a = noise(40);
+        let (s0, s1) = (b'#', b'%');
+        let mut data = noise(1000);
+        data.extend_from_slice(&a);
+        data.extend(noise(1000));
+        data.extend_from_slice(&[s0, s1, a[0], a[1], a[2], !a[3]]);
+        data.extend(noise(1000));
+        data.extend_from_slice(&[s0, s1]);
+        data.extend_from_slice(&a);
+        data.extend(noise(1000));
+        let whole_a = |lazy: u32| {
+            let mut mf = MatchFinder::new(7);
+            mf.params.lazy = lazy;
+            let mut tags = Tags::default();
+            assert!(compress_with(&data, &mut mf, &mut tags, 0));
+            // A REFERENCE of 40 bytes: length field 40 - MIN_REF.
+            tags.0.contains(&(0x40 | (40 - MIN_REF) as u8))
+        };
+        assert!(whole_a(2), "a look-ahead of two bytes copies A whole");
+        assert!(!whole_a(1), "one byte ahead there is nothing better");
     }
 
     #[test]

@@ -29,7 +29,7 @@ struct Params {
     depth: u32,
     /// log2 of the chain window (positions remembered by the chain).
     chain_log: u32,
-    /// Lazy evaluation steps (0 = greedy).
+    /// Lazy matching: how many bytes past a copy a better one is looked for (0 = greedy).
     lazy: u32,
     /// Skip acceleration: step grows by one every `1 << accel` literals without a match.
     accel: u32,

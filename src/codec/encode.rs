@@ -1068,27 +1068,19 @@ mod entropy_tests {
         // copy) and all of A (40 bytes) elsewhere: the best parse leaves two literals and copies
         // A whole, which only a look-ahead of two bytes sees (one byte ahead there is only the
         // 4-byte rest of the short copy).
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut noise = |n: usize| -> Vec<u8> {
-            (0..n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect()
-        };
-        let a = noise(40);
+        let bytes: Vec<u8> = (0..=255).collect();
+        let noise = crate::codec::lcg_bytes(0x2545_f491, 4040, &bytes);
+        let (a, filler) = noise.split_at(40);
+        let filler = |k: usize| &filler[k * 1000..(k + 1) * 1000];
         let (s0, s1) = (b'#', b'%');
-        let mut data = noise(1000);
-        data.extend_from_slice(&a);
-        data.extend(noise(1000));
+        let mut data = filler(0).to_vec();
+        data.extend_from_slice(a);
+        data.extend_from_slice(filler(1));
         data.extend_from_slice(&[s0, s1, a[0], a[1], a[2], !a[3]]);
-        data.extend(noise(1000));
+        data.extend_from_slice(filler(2));
         data.extend_from_slice(&[s0, s1]);
-        data.extend_from_slice(&a);
-        data.extend(noise(1000));
+        data.extend_from_slice(a);
+        data.extend_from_slice(filler(3));
         let whole_a = |lazy: u32| {
             let mut mf = MatchFinder::new(7);
             mf.params.lazy = lazy;

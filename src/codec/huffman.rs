@@ -839,13 +839,7 @@ mod tests {
     /// must still be an error, as must one with bytes left over.
     #[test]
     fn moved_bitstream_boundaries_are_errors() {
-        let mut x = 99u32;
-        let data: Vec<u8> = (0..40_000)
-            .map(|_| {
-                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                b"etaoinshrdlu"[(x >> 16) as usize % 12]
-            })
-            .collect();
+        let data = crate::codec::lcg_bytes(99, 40_000, b"etaoinshrdlu");
         let mut sec = Vec::new();
         encode(&data, &mut Scratch::default(), &mut sec);
         assert_eq!(sec[0], 2);

@@ -19,6 +19,19 @@ pub use decode::decode_payload;
 pub use decode::decompress;
 pub use encode::{compress, compressed_bound, encode_payload, Layout, MatchFinder};
 
+/// Test data: `n` bytes drawn from `alphabet` by a 32-bit linear congruential generator started at
+/// `seed` (the same data for the same arguments, on every machine).
+#[cfg(test)]
+pub(crate) fn lcg_bytes(seed: u32, n: usize, alphabet: &[u8]) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            alphabet[(x >> 16) as usize % alphabet.len()]
+        })
+        .collect()
+}
+
 /// Shortest REFERENCE copy.
 pub(crate) const MIN_REF: usize = 4;
 /// Shortest DELTA copy.

@@ -455,13 +455,7 @@ mod tests {
     /// than the data, once with 1 KiB.
     #[test]
     fn trees_find_the_longest_copy_in_their_window() {
-        let mut x = 5u32;
-        let data: Vec<u8> = (0..6000)
-            .map(|_| {
-                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                b"abc"[(x >> 16) as usize % 3]
-            })
-            .collect();
+        let data = crate::codec::lcg_bytes(5, 6000, b"abc");
         let n = data.len();
         for tree_log in [22, 10] {
             let mut mf = MatchFinder::new(9);

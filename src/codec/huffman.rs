@@ -96,6 +96,17 @@ pub(crate) fn code_lengths(freq: &[u64; 256]) -> [u8; 256] {
             }
         }
     }
+    // The lengthening may overshoot and leave code space unused. Give it to the most frequent
+    // symbols that can take it: the code is then complete (Kraft's sum exactly 1; the slack is a
+    // multiple of the longest code's share, so one pass fills it), which a decoder can decode
+    // without looking for bit patterns that match no code.
+    for &s in by_rarity.iter().rev() {
+        while lens[s] > 1 && k + (1u64 << (MAX_BITS - u32::from(lens[s]))) <= TABLE as u64 {
+            k += 1u64 << (MAX_BITS - u32::from(lens[s]));
+            lens[s] -= 1;
+        }
+    }
+    debug_assert!(k == TABLE as u64);
     lens
 }
 
@@ -131,9 +142,13 @@ fn canonical(lens: &[u8; 256]) -> [u16; 256] {
     codes
 }
 
-/// The decoding table's entry for a bit pattern that starts no code: length 0 (consumes nothing)
-/// and a flag bit above the symbol, so OR-ing a batch of entries tells whether one was invalid.
-const NO_CODE: u16 = 0x8000;
+/// A decoding table entry is `(symbol << 8) | length`: the length sits in the low six bits, so a
+/// shift by the whole entry (shift counts are taken modulo 64) consumes the code, and the symbol is
+/// the high byte.
+const LEN_BITS: u16 = 63;
+/// The entry for a bit pattern that starts no code: length 0 (consumes nothing) and a flag bit
+/// above the length, so OR-ing a batch of entries tells whether one was invalid.
+const NO_CODE: u16 = 0x40;
 
 fn reverse(code: u16, len: u8) -> u32 {
     (u32::from(code).reverse_bits()) >> (32 - u32::from(len))
@@ -446,7 +461,7 @@ impl<'a> Bits<'a> {
     #[inline(always)]
     fn next(&mut self, table: &[u16; TABLE]) -> u16 {
         let e = table[(self.acc & (TABLE as u64 - 1)) as usize];
-        let l = u32::from(e & 15);
+        let l = u32::from(e & LEN_BITS);
         self.acc >>= l;
         self.n -= l;
         e
@@ -472,7 +487,7 @@ fn finish(
         for slot in w {
             let e = b.next(table);
             seen |= e;
-            *slot = (e >> 4) as u8;
+            *slot = (e >> 8) as u8;
         }
         if seen & NO_CODE != 0 {
             return Err(bad("bit pattern matches no code", b.sp));
@@ -487,14 +502,14 @@ fn finish(
             b.n += 8;
         }
         let e = table[(b.acc & (TABLE as u64 - 1)) as usize];
-        let l = u32::from(e & 15);
+        let l = u32::from(e & LEN_BITS);
         if l == 0 {
             return Err(bad("bit pattern matches no code", b.sp));
         }
         if l > b.n {
             return Err(CodecError::Truncated { at: at + b.s.len() });
         }
-        *slot = (e >> 4) as u8;
+        *slot = (e >> 8) as u8;
         b.acc >>= l;
         b.n -= l;
     }
@@ -616,7 +631,7 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
     if count as u64 > stream.len() as u64 * 8 {
         return Err(bad("more symbols than bits", ip));
     }
-    // Decoding table indexed by the next MAX_BITS stream bits: (symbol << 4) | length.
+    // Decoding table indexed by the next MAX_BITS stream bits: (symbol << 8) | length.
     let codes = canonical(&lens);
     let mut table = [NO_CODE; TABLE];
     for s in 0..256 {
@@ -625,7 +640,7 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
             continue;
         }
         let r = reverse(codes[s], l) as usize;
-        let entry = ((s as u16) << 4) | u16::from(l);
+        let entry = ((s as u16) << 8) | u16::from(l);
         let mut j = r;
         while j < TABLE {
             table[j] = entry;
@@ -656,23 +671,55 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
     let (o1, r) = r.split_at_mut(q[1].len());
     let (o2, o3) = r.split_at_mut(q[2].len());
     let mut outs = [o0, o1, o2, o3];
-    let mut k = 0;
+    // A complete code (Kraft's sum exactly 1) maps every bit pattern to a code: its loop need not
+    // look for patterns that match none.
+    let k = if kraft == TABLE as u64 {
+        interleaved::<false>(stream, &table, &mut pos, &mut outs, common)
+    } else {
+        interleaved::<true>(stream, &table, &mut pos, &mut outs, common)
+    }
+    .ok_or_else(|| bad("bit pattern matches no code", ip))?;
+    for j in 0..4 {
+        let (s, e) = (starts[j], ends[j]);
+        if pos[j] > e * 8 {
+            return Err(CodecError::Truncated { at: at + ip + e });
+        }
+        let mut b = Bits::at(&stream[s..e], pos[j] - s * 8);
+        finish(&mut b, &table, outs[j], k, at + ip + s)?;
+    }
+    Ok(ip + stream.len())
+}
+
+/// The four bitstreams' interleaved loop: decodes the first symbols of each quarter into `outs`,
+/// five per bitstream and round while every bitstream has 8 bytes to read at its position `pos`
+/// (advanced past the codes used), and returns how many per quarter (at most `common`). With
+/// `CHECKED`, `None` when a bit pattern matches no code; without, the table must have none.
+#[inline(always)]
+fn interleaved<const CHECKED: bool>(
+    stream: &[u8],
+    table: &[u16; TABLE],
+    pos: &mut [usize; 4],
+    outs: &mut [&mut [u8]; 4],
+    common: usize,
+) -> Option<usize> {
+    // Five codes of at most 11 bits per refill. Bit 63 of the buffer is set as a sentinel (the
+    // refill leaves at least 57 stream bits below it, and no more than 55 are consumed): after the
+    // round, the sentinel has moved down by the bits consumed, which its leading zeros count, so
+    // positions advance once per round and not once per symbol.
     const BATCH: usize = 5;
+    const SENTINEL: u64 = 1 << 63;
+    let mut k = 0;
     while k + BATCH <= common {
         let mut acc = [0u64; 4];
-        let mut ok = true;
         for j in 0..4 {
-            // At least 57 fresh bits: 5 codes of at most 11.
-            match stream.get(pos[j] / 8..pos[j] / 8 + 8) {
-                Some(w) => acc[j] = u64::from_le_bytes(w.try_into().unwrap()) >> (pos[j] % 8),
-                None => ok = false,
-            }
+            // Near the end of the stream the rest is left to [`finish`].
+            let Some(w) = stream.get(pos[j] / 8..pos[j] / 8 + 8) else {
+                return Some(k);
+            };
+            acc[j] = (u64::from_le_bytes(w.try_into().unwrap()) >> (pos[j] % 8)) | SENTINEL;
         }
-        if !ok {
-            break;
-        }
-        // One bounds check per bitstream and batch, not per symbol.
-        let [o0, o1, o2, o3] = &mut outs;
+        // One bounds check per bitstream and round, not per symbol.
+        let [o0, o1, o2, o3] = outs;
         let w: [&mut [u8; BATCH]; 4] = [
             (&mut o0[k..k + BATCH]).try_into().unwrap(),
             (&mut o1[k..k + BATCH]).try_into().unwrap(),
@@ -685,27 +732,22 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
         for slot in 0..BATCH {
             for j in 0..4 {
                 let e = table[(acc[j] & (TABLE as u64 - 1)) as usize];
-                let l = u32::from(e & 15);
-                acc[j] >>= l;
-                pos[j] += l as usize;
-                seen |= e;
-                w[j][slot] = (e >> 4) as u8;
+                acc[j] >>= e & LEN_BITS;
+                if CHECKED {
+                    seen |= e;
+                }
+                w[j][slot] = (e >> 8) as u8;
             }
         }
-        if seen & NO_CODE != 0 {
-            return Err(bad("bit pattern matches no code", ip));
+        if CHECKED && seen & NO_CODE != 0 {
+            return None;
+        }
+        for j in 0..4 {
+            pos[j] += acc[j].leading_zeros() as usize;
         }
         k += BATCH;
     }
-    for j in 0..4 {
-        let (s, e) = (starts[j], ends[j]);
-        if pos[j] > e * 8 {
-            return Err(CodecError::Truncated { at: at + ip + e });
-        }
-        let mut b = Bits::at(&stream[s..e], pos[j] - s * 8);
-        finish(&mut b, &table, outs[j], k, at + ip + s)?;
-    }
-    Ok(ip + stream.len())
+    Some(k)
 }
 
 #[cfg(test)]
@@ -737,6 +779,100 @@ mod tests {
         encode(&seven_bits, &mut Scratch::default(), &mut sec);
         assert_eq!(sec[0], 2, "four bitstreams");
         assert!(roundtrip(&seven_bits) < seven_bits.len() * 7 / 8 + 100);
+    }
+
+    /// The limit of 11 bits forces rare symbols deeper than a Huffman tree would put them; the
+    /// lengths must still form a complete code (Kraft's sum exactly 1) whenever two or more
+    /// symbols occur, so the decoder's unchecked loop is the one that runs.
+    #[test]
+    fn limited_codes_are_complete() {
+        let mut freq = [0u64; 256];
+        // Fibonacci weights: an unlimited tree would be 40 levels deep.
+        let (mut a, mut b) = (1u64, 1u64);
+        for f in freq.iter_mut().take(40) {
+            *f = a;
+            (a, b) = (b, a + b);
+        }
+        let mut cases = vec![freq];
+        let mut x = 12345u64;
+        for n in [2usize, 3, 17, 200, 256] {
+            for _ in 0..50 {
+                let mut f = [0u64; 256];
+                for v in f.iter_mut().take(n) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Skewed: counts spread over many powers of two.
+                    *v = 1 + (((x >> 8) & 0xffff) >> (x % 24));
+                }
+                cases.push(f);
+            }
+        }
+        for f in &cases {
+            let lens = code_lengths(f);
+            assert!(lens.iter().all(|&l| u32::from(l) <= MAX_BITS));
+            assert_eq!(kraft(&lens), TABLE as u64, "{lens:?}");
+        }
+    }
+
+    /// A hand-made four-bitstream section with an incomplete code ('a' = 0, 'b' = 10; the
+    /// pattern 11 starts no code) decodes where its codes are valid, and a pattern that starts no
+    /// code is an error both in the interleaved loop and in the per-bitstream tail.
+    #[test]
+    fn incomplete_codes_decode_and_their_gaps_are_errors() {
+        fn pack(bits: &[u8]) -> Vec<u8> {
+            let mut v = vec![0u8; bits.len().div_ceil(8)];
+            for (i, &b) in bits.iter().enumerate() {
+                v[i / 8] |= b << (i % 8);
+            }
+            v
+        }
+        let quarter = |bad: Option<usize>| -> Vec<u8> {
+            let mut bits = Vec::new();
+            for i in 0..100 {
+                if bad == Some(i) {
+                    bits.extend([1, 1]);
+                } else if i % 2 == 0 {
+                    bits.push(0); // 'a'
+                } else {
+                    bits.extend([1, 0]); // 'b'
+                }
+            }
+            pack(&bits)
+        };
+        let section = |bad: Option<(usize, usize)>| -> Vec<u8> {
+            let streams: Vec<Vec<u8>> = (0..4)
+                .map(|j| quarter(bad.filter(|b| b.0 == j).map(|b| b.1)))
+                .collect();
+            let total: usize = streams.iter().map(Vec::len).sum();
+            let mut lens = [0u8; 50];
+            lens[48] = 1 << 4; // 'a' (97): the high nibble of byte 48
+            lens[49] = 2; // 'b' (98): the low nibble of byte 49
+            let mut sec = vec![2, b'b'];
+            sec.extend(lens);
+            for v in [total, streams[0].len(), streams[1].len(), streams[2].len()] {
+                sec.push(u8::try_from(v).unwrap());
+            }
+            for s in &streams {
+                sec.extend(s);
+            }
+            sec
+        };
+        let want: Vec<u8> = (0..400)
+            .map(|i| if i % 2 == 0 { b'a' } else { b'b' })
+            .collect();
+        let mut out = Vec::new();
+        let sec = section(None);
+        assert_eq!(decode(&sec, 400, &mut out, 0).unwrap(), sec.len());
+        assert_eq!(out, want);
+        // Symbol 30 of a quarter is inside the interleaved loop; 98 is in the tail.
+        for bad in [(0, 30), (2, 30), (3, 98), (1, 0)] {
+            let err = decode(&section(Some(bad)), 400, &mut out, 0).unwrap_err();
+            assert!(
+                matches!(err, CodecError::BadLiterals { what, .. } if what.contains("no code")),
+                "{bad:?}: {err:?}"
+            );
+        }
     }
 
     #[test]

@@ -606,6 +606,11 @@ fn bench_reports_every_mode_and_thread_count() {
         assert_eq!(r["raw_bytes"], d.len() as u64);
         assert!(r["encode_mb_s"].as_f64().unwrap() > 0.0);
         assert!(r["decode_mb_s"].as_f64().unwrap() > 0.0);
+        // The fastest run is at least as fast as the median one.
+        for k in ["encode", "decode"] {
+            let best = r[format!("{k}_mb_s_best")].as_f64().unwrap();
+            assert!(best >= r[format!("{k}_mb_s")].as_f64().unwrap(), "{r}");
+        }
         if r["mode"] != "loop" {
             // The pipelines wrote the file the library writes (header, index and trailer too).
             assert_eq!(r["encoded_bytes"], file_size, "{r}");

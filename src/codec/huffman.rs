@@ -150,6 +150,23 @@ const LEN_BITS: u16 = 63;
 /// above the length, so OR-ing a batch of entries tells whether one was invalid.
 const NO_CODE: u16 = 0x40;
 
+/// The decoding table entry of `symbol` with a code of `len` bits.
+fn entry(symbol: u8, len: u8) -> u16 {
+    (u16::from(symbol) << 8) | u16::from(len)
+}
+
+/// The code length of a decoding table entry: 0 for a pattern that starts no code.
+#[inline(always)]
+fn code_len(e: u16) -> u32 {
+    u32::from(e & LEN_BITS)
+}
+
+/// The symbol of a decoding table entry.
+#[inline(always)]
+fn symbol(e: u16) -> u8 {
+    (e >> 8) as u8
+}
+
 fn reverse(code: u16, len: u8) -> u32 {
     (u32::from(code).reverse_bits()) >> (32 - u32::from(len))
 }
@@ -461,7 +478,7 @@ impl<'a> Bits<'a> {
     #[inline(always)]
     fn next(&mut self, table: &[u16; TABLE]) -> u16 {
         let e = table[(self.acc & (TABLE as u64 - 1)) as usize];
-        let l = u32::from(e & LEN_BITS);
+        let l = code_len(e);
         self.acc >>= l;
         self.n -= l;
         e
@@ -487,7 +504,7 @@ fn finish(
         for slot in w {
             let e = b.next(table);
             seen |= e;
-            *slot = (e >> 8) as u8;
+            *slot = symbol(e);
         }
         if seen & NO_CODE != 0 {
             return Err(bad("bit pattern matches no code", b.sp));
@@ -502,14 +519,14 @@ fn finish(
             b.n += 8;
         }
         let e = table[(b.acc & (TABLE as u64 - 1)) as usize];
-        let l = u32::from(e & LEN_BITS);
+        let l = code_len(e);
         if l == 0 {
             return Err(bad("bit pattern matches no code", b.sp));
         }
         if l > b.n {
             return Err(CodecError::Truncated { at: at + b.s.len() });
         }
-        *slot = (e >> 8) as u8;
+        *slot = symbol(e);
         b.acc >>= l;
         b.n -= l;
     }
@@ -631,7 +648,7 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
     if count as u64 > stream.len() as u64 * 8 {
         return Err(bad("more symbols than bits", ip));
     }
-    // Decoding table indexed by the next MAX_BITS stream bits: (symbol << 8) | length.
+    // Decoding table indexed by the next MAX_BITS stream bits: [`entry`] of each code.
     let codes = canonical(&lens);
     let mut table = [NO_CODE; TABLE];
     for s in 0..256 {
@@ -640,10 +657,10 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
             continue;
         }
         let r = reverse(codes[s], l) as usize;
-        let entry = ((s as u16) << 8) | u16::from(l);
+        let e = entry(s as u8, l);
         let mut j = r;
         while j < TABLE {
-            table[j] = entry;
+            table[j] = e;
             j += 1 << l;
         }
     }
@@ -732,11 +749,11 @@ fn interleaved<const CHECKED: bool>(
         for slot in 0..BATCH {
             for j in 0..4 {
                 let e = table[(acc[j] & (TABLE as u64 - 1)) as usize];
-                acc[j] >>= e & LEN_BITS;
+                acc[j] >>= code_len(e);
                 if CHECKED {
                     seen |= e;
                 }
-                w[j][slot] = (e >> 8) as u8;
+                w[j][slot] = symbol(e);
             }
         }
         if CHECKED && seen & NO_CODE != 0 {

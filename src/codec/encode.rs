@@ -659,7 +659,11 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
     mf.reset();
     let e = Emitter { s: sink };
     if mf.params.depth == 0 {
-        return compress_fast(input, mf, e, base);
+        return if mf.params.long_log > 0 {
+            compress_fast::<S, true>(input, mf, e, base)
+        } else {
+            compress_fast::<S, false>(input, mf, e, base)
+        };
     }
     let p = mf.params;
     let mut e = e;
@@ -707,7 +711,7 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
 /// backward extension of every match found. A table match must make a copy of `min_new` bytes
 /// (5 or 6, counting the bytes before it that backward extension takes); past a shorter one the
 /// search steps `short_step` bytes.
-fn compress_fast<S: Sink>(
+fn compress_fast<S: Sink, const LONG: bool>(
     input: &[u8],
     mf: &mut MatchFinder,
     mut e: Emitter<'_, S>,
@@ -738,7 +742,7 @@ fn compress_fast<S: Sink>(
             let h = hash(cur, log);
             let entry = table[h];
             table[h] = tagged(cur, i);
-            if long_log > 0 {
+            if LONG {
                 let cur8 = read_u64(input, i);
                 let (hl, tag8) = tg.slot(hash8(cur8), long_log);
                 let le = long[hl];
@@ -807,11 +811,11 @@ fn compress_fast<S: Sink>(
                     long[hl] = tag8 | j as u32;
                 }
             }
-            if long_log > 0 && start + 2 < i - 2 {
+            if LONG && start + 2 < i - 2 {
                 remember(input, start + 2, table, log, long, long_log, tg);
             }
             remember(input, i - 2, table, log, long, long_log, tg);
-            if long_log > 0 {
+            if LONG {
                 remember(input, i - 1, table, log, long, long_log, tg);
             }
         }

@@ -710,7 +710,8 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
 /// one of the 8-byte table before it), with skip acceleration over incompressible stretches and
 /// backward extension of every match found. A table match must make a copy of `min_new` bytes
 /// (5 or 6, counting the bytes before it that backward extension takes); past a shorter one the
-/// search steps `short_step` bytes.
+/// search steps `short_step` bytes. `LONG`: whether the level has the table of 8-byte hashes
+/// (`long_log > 0`), a constant so that level 1's loop carries none of its code.
 fn compress_fast<S: Sink, const LONG: bool>(
     input: &[u8],
     mf: &mut MatchFinder,

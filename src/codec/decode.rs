@@ -936,6 +936,24 @@ mod tests {
         }
     }
 
+    /// Thousands of short streams (a few glyphs, tens to hundreds of bytes), so that every
+    /// glyph kind ends at every distance from the end of the output and of the literals: the
+    /// bounds that decide between the wild 16-byte chunk moves (`unsafe`, checked once per step)
+    /// and the exact copies are crossed in every way. The `debug_assert!`s of the chunk moves are
+    /// on in tests.
+    #[test]
+    fn short_streams_decode_at_every_end() {
+        let seeds = if cfg!(miri) { 300 } else { 5000 };
+        for seed in 1..=seeds {
+            let mut g = generator(seed * 0x2545_f491);
+            g.literals(1 + (seed % 40) as usize);
+            for _ in 0..seed % 8 {
+                g.glyph();
+            }
+            check(&g);
+        }
+    }
+
     #[test]
     fn distances_past_two_varint_bytes_decode() {
         // A REFERENCE reaching back 2^22 + 5 bytes has a three-byte high varint.

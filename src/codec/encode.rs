@@ -796,7 +796,7 @@ fn compress_fast<S: Sink, const LONG: bool>(
             // Remember positions inside the match for the data that follows: the one two bytes
             // before its end, and at level 3 also two after its start and the last one.
             #[inline(always)]
-            fn remember(
+            fn remember<const LONG: bool>(
                 input: &[u8],
                 j: usize,
                 table: &mut [u64],
@@ -807,17 +807,17 @@ fn compress_fast<S: Sink, const LONG: bool>(
             ) {
                 let v = read_u32(input, j);
                 table[hash(v, log)] = tagged(v, j);
-                if long_log > 0 {
+                if LONG {
                     let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
                     long[hl] = tag8 | j as u32;
                 }
             }
             if LONG && start + 2 < i - 2 {
-                remember(input, start + 2, table, log, long, long_log, tg);
+                remember::<LONG>(input, start + 2, table, log, long, long_log, tg);
             }
-            remember(input, i - 2, table, log, long, long_log, tg);
+            remember::<LONG>(input, i - 2, table, log, long, long_log, tg);
             if LONG {
-                remember(input, i - 1, table, log, long, long_log, tg);
+                remember::<LONG>(input, i - 1, table, log, long, long_log, tg);
             }
         }
     }

@@ -572,9 +572,9 @@ fn ref_or_delta<F: Fields>(
     let slot = usize::from((tag >> 4) & 3) | (3 * usize::from(r));
     let dist = pick(r, d as usize + 1, reps[slot]);
     let len = usize::from(field) + pick(r, MIN_REF, MIN_DELTA);
-    // One test for most copies (levels 2–9: decode +3.5–6%, PERFORMANCE.md). The plain layout's
+    // One test for most copies (decode +3–6% at levels 2–3, PERFORMANCE.md). The plain layout's
     // two-chunk copies keep the checks in order: testing their larger room first decoded level 1
-    // 1–3% slower.
+    // 2–3% slower.
     if F::TWO_CHUNKS || !wild(out, op, dist, len) {
         if dist > op {
             return Err(CodecError::BadDistance {

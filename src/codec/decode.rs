@@ -165,8 +165,21 @@ fn section(
 
 /// Decodes a segment payload of any layout into `out` (exactly `raw_len` bytes). The entropy
 /// layouts' sections are decoded first (into per-thread scratch buffers), then the glyphs, which
-/// take their fields from them.
+/// take their fields from them. On any error `out` is emptied, as by [`decompress`].
 pub fn decode_payload(
+    input: &[u8],
+    layout: super::Layout,
+    out: &mut Vec<u8>,
+    raw_len: usize,
+) -> Result<(), CodecError> {
+    let r = decode_layout(input, layout, out, raw_len);
+    if r.is_err() {
+        out.clear();
+    }
+    r
+}
+
+fn decode_layout(
     input: &[u8],
     layout: super::Layout,
     out: &mut Vec<u8>,
@@ -911,17 +924,22 @@ mod tests {
         out.extend_from_slice(v);
     }
 
-    fn check(g: &Gen) {
-        let mut dec = Vec::new();
-        decompress(&g.plain, &mut dec, g.out.len()).unwrap();
-        assert!(dec == g.out, "plain layout differs from the model");
+    /// The streams layout's payload of `g`'s glyphs, every section raw.
+    fn streams_payload(g: &Gen) -> Vec<u8> {
         let st = &g.st;
         let mut payload = Vec::new();
         for v in [&st.tags, &st.lens, &st.los, &st.his, &st.lits] {
             raw_section(v, &mut payload);
         }
+        payload
+    }
+
+    fn check(g: &Gen) {
+        let mut dec = Vec::new();
+        decompress(&g.plain, &mut dec, g.out.len()).unwrap();
+        assert!(dec == g.out, "plain layout differs from the model");
         dec.clear();
-        decode_payload(&payload, Layout::Streams, &mut dec, g.out.len()).unwrap();
+        decode_payload(&streams_payload(g), Layout::Streams, &mut dec, g.out.len()).unwrap();
         assert!(dec == g.out, "streams layout differs from the model");
     }
 
@@ -965,6 +983,32 @@ mod tests {
                 g.glyph();
             }
             check(&g);
+        }
+    }
+
+    /// Glyphs that write more or fewer bytes than the segment's declared length are an error,
+    /// whichever glyph crosses the end and by however much: never a panic, and no output left.
+    /// A copy that ends up to 48 bytes past the end is the case the copies' single test
+    /// (`wild`) must refuse.
+    #[test]
+    fn glyphs_past_or_short_of_the_declared_length_are_errors() {
+        let seeds = if cfg!(miri) { 30 } else { 600 };
+        for seed in 1..=seeds {
+            let mut g = generator(seed * 0x6c07_8965);
+            g.literals(1 + (seed % 40) as usize);
+            for _ in 0..1 + seed % 6 {
+                g.glyph();
+            }
+            let payload = streams_payload(&g);
+            let n = g.out.len();
+            for raw_len in (n.saturating_sub(48)..n + 48).filter(|&l| l != n) {
+                let mut dec = vec![0xaa; 7];
+                assert!(decompress(&g.plain, &mut dec, raw_len).is_err());
+                assert!(dec.is_empty(), "plain layout left output");
+                dec.push(0xaa);
+                assert!(decode_payload(&payload, Layout::Streams, &mut dec, raw_len).is_err());
+                assert!(dec.is_empty(), "streams layout left output");
+            }
         }
     }
 

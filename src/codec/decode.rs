@@ -953,6 +953,16 @@ mod tests {
         }
     }
 
+    /// `lits` literals, then `glyphs` random glyphs, from the generator seeded with `seed`.
+    fn short_stream(seed: u64, lits: usize, glyphs: u64) -> Gen {
+        let mut g = generator(seed);
+        g.literals(lits);
+        for _ in 0..glyphs {
+            g.glyph();
+        }
+        g
+    }
+
     /// Also the test to run under Miri (`cargo +nightly miri test --lib random_glyph`), which
     /// checks the decoder's `unsafe` chunk moves: there it runs fewer, shorter sequences.
     #[test]
@@ -977,12 +987,11 @@ mod tests {
     fn short_streams_decode_at_every_end() {
         let seeds = if cfg!(miri) { 300 } else { 5000 };
         for seed in 1..=seeds {
-            let mut g = generator(seed * 0x2545_f491);
-            g.literals(1 + (seed % 40) as usize);
-            for _ in 0..seed % 8 {
-                g.glyph();
-            }
-            check(&g);
+            check(&short_stream(
+                seed * 0x2545_f491,
+                1 + seed as usize % 40,
+                seed % 8,
+            ));
         }
     }
 
@@ -994,11 +1003,7 @@ mod tests {
     fn glyphs_past_or_short_of_the_declared_length_are_errors() {
         let seeds = if cfg!(miri) { 30 } else { 600 };
         for seed in 1..=seeds {
-            let mut g = generator(seed * 0x6c07_8965);
-            g.literals(1 + (seed % 40) as usize);
-            for _ in 0..1 + seed % 6 {
-                g.glyph();
-            }
+            let g = short_stream(seed * 0x6c07_8965, 1 + seed as usize % 40, 1 + seed % 6);
             let payload = streams_payload(&g);
             let n = g.out.len();
             for raw_len in (n.saturating_sub(48)..n + 48).filter(|&l| l != n) {

@@ -31,13 +31,15 @@ fn fits(len: u64, op: usize, raw_len: usize, at: usize) -> Result<usize, CodecEr
     Ok(len as usize)
 }
 
-/// Whether a copy of `len` bytes from `dist` back to `op` is one [`copy_match`] moves in whole
-/// 16-byte chunks without [`Fields::TWO_CHUNKS`], the common case. Such a copy is also valid
-/// (`dist <= op`, `op + len <= out.len()`), so the glyph decoder checks it once, here, instead of
-/// checking validity first and room for chunks after.
+/// Whether [`copy_match`] moves a copy of `len` bytes from `dist` back to `op` in whole 16-byte
+/// chunks: its source lies at least a chunk back (`WILD <= dist <= op`), and `out` has room for
+/// every chunk written (the last ends before `op + len + WILD`; with `two`, a copy shorter than 32
+/// bytes still writes two). Such a copy is also valid (`op + len <= out.len()`), so the glyph
+/// decoder tests this first and checks validity only for the copies that fail it.
 #[inline(always)]
-fn wild(out: &[u8], op: usize, dist: usize, len: usize) -> bool {
-    WILD <= dist && dist <= op && op + len + WILD <= out.len()
+fn wild(out: &[u8], op: usize, dist: usize, len: usize, two: bool) -> bool {
+    let slack = if two { 2 * WILD } else { WILD };
+    WILD <= dist && dist <= op && op + len + slack <= out.len()
 }
 
 /// Copies `len` bytes from `dist` back to `op`; `1 <= dist <= op` and `op + len <= out.len()`.
@@ -46,37 +48,35 @@ fn wild(out: &[u8], op: usize, dist: usize, len: usize) -> bool {
 #[inline(always)]
 fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
     let src = op - dist;
-    if dist >= WILD {
-        // Room for every chunk the loop writes (the last ends before `op + len + WILD`), and with
-        // `two` for both chunks of a copy shorter than 32 bytes.
-        let slack = if two { 2 * WILD } else { WILD };
-        if op + len + slack <= out.len() {
-            // Non-overlapping 16-byte chunks: each chunk's source lies entirely before `op + k`.
-            let end = out.len();
-            let p = out.as_mut_ptr();
-            let chunk = |k: usize| {
-                debug_assert!(src + k + WILD <= op + k && op + k + WILD <= end);
-                // SAFETY: every chunk is in bounds and its source and destination do not
-                // overlap. Chunks start at `k < len` (with `two`, also at `k = WILD < 2 * WILD`),
-                // so a destination `op + k .. op + k + WILD` ends at most at
-                // `op + len - 1 + WILD`, or `op + 2 * WILD` with `two`: both below
-                // `op + len + slack <= out.len()`, checked above. Its source is `dist >= WILD`
-                // bytes earlier, `src + k .. src + k + WILD` with `src + k + WILD <= op + k`:
-                // entirely before the destination and at or after `src >= 0`. Both pointers come
-                // from one `as_mut_ptr` of `out`, which nothing else borrows meanwhile.
-                unsafe { std::ptr::copy_nonoverlapping(p.add(src + k), p.add(op + k), WILD) };
-            };
-            let mut k = 0;
-            if two {
-                chunk(0);
-                chunk(WILD);
-                k = 2 * WILD;
-            }
-            while k < len {
-                chunk(k);
-                k += WILD;
-            }
-        } else if dist >= len {
+    if wild(out, op, dist, len, two) {
+        // Non-overlapping 16-byte chunks: each chunk's source lies entirely before `op + k`.
+        let end = out.len();
+        let p = out.as_mut_ptr();
+        let chunk = |k: usize| {
+            debug_assert!(src + k + WILD <= op + k && op + k + WILD <= end);
+            // SAFETY: every chunk is in bounds and its source and destination do not overlap.
+            // Chunks start at `k < len` (with `two`, also at `k = WILD < 2 * WILD`), so a
+            // destination `op + k .. op + k + WILD` ends at most at `op + len - 1 + WILD`, or
+            // `op + 2 * WILD` with `two`: both within the room `wild` checked above. Its source
+            // is `dist >= WILD` bytes earlier, `src + k .. src + k + WILD` with
+            // `src + k + WILD <= op + k`: entirely before the destination and at or after
+            // `src >= 0` (`dist <= op`, also checked by `wild`). Both pointers come from one
+            // `as_mut_ptr` of `out`, which nothing else borrows meanwhile.
+            unsafe { std::ptr::copy_nonoverlapping(p.add(src + k), p.add(op + k), WILD) };
+        };
+        let mut k = 0;
+        if two {
+            chunk(0);
+            chunk(WILD);
+            k = 2 * WILD;
+        }
+        while k < len {
+            chunk(k);
+            k += WILD;
+        }
+    } else if dist >= WILD {
+        // Too near the end of `out` for whole chunks.
+        if dist >= len {
             out.copy_within(src..src + len, op);
         } else {
             let mut k = 0;
@@ -588,7 +588,7 @@ fn ref_or_delta<F: Fields>(
     // One test for most copies (decode +3–6% at levels 2–3, PERFORMANCE.md). The plain layout's
     // two-chunk copies keep the checks in order: testing their larger room first decoded level 1
     // 2–3% slower.
-    if F::TWO_CHUNKS || !wild(out, op, dist, len) {
+    if F::TWO_CHUNKS || !wild(out, op, dist, len, F::TWO_CHUNKS) {
         if dist > op {
             return Err(CodecError::BadDistance {
                 at,

@@ -219,5 +219,5 @@ pub(crate) fn input_buffer(raw: usize, largest_payload: Option<u32>) -> usize {
     largest_payload.map_or(raw, |l| (l as usize).min(raw))
 }
 
-/// Process baseline not counted in buffers (code, stacks, allocator), measured: see PERFORMANCE.md.
+/// Process baseline not counted in buffers (code, stacks, allocator).
 pub const BASE_OVERHEAD: u64 = 4 << 20;

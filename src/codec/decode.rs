@@ -9,7 +9,7 @@
 //! Two `unsafe` blocks move those chunks without a bounds check per chunk, where the check that
 //! guards the whole step already proves every chunk in bounds (the copy's chunk loop, and the
 //! literal step of [`decode_into`]); the compiler keeps the per-chunk checks otherwise, and they
-//! cost 3–8% of decode speed (docs/PERFORMANCE.md, optimizations log). Everything else is safe.
+//! cost 3–8% of decode speed (docs/perf-log.md, optimizations log). Everything else is safe.
 
 use super::{push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::error::CodecError;
@@ -585,9 +585,9 @@ fn ref_or_delta<F: Fields>(
     let slot = usize::from((tag >> 4) & 3) | (3 * usize::from(r));
     let dist = pick(r, d as usize + 1, reps[slot]);
     let len = usize::from(field) + pick(r, MIN_REF, MIN_DELTA);
-    // One test for most copies (decode +3–6% at levels 2–3, PERFORMANCE.md). The plain layout's
-    // two-chunk copies keep the checks in order: testing their larger room first decoded level 1
-    // 2–3% slower.
+    // One test for most copies (decode +3–6% at levels 2–3; docs/perf-log.md, "One test for most
+    // copies"). The plain layout's two-chunk copies keep the checks in order: testing their larger
+    // room first decoded level 1 2–3% slower.
     if F::TWO_CHUNKS || !wild(out, op, dist, len, F::TWO_CHUNKS) {
         if dist > op {
             return Err(CodecError::BadDistance {

@@ -68,20 +68,20 @@ fn params(level: u8) -> Params {
     };
     match level {
         // Copies of a new distance from 6 bytes: 17–19% fewer glyphs, decoding 12–19% faster,
-        // for 1.1–1.6% of ratio on binaries and mixed data (PERFORMANCE.md, optimizations log).
+        // for 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log).
         0..=1 => Params {
             min_new: 6,
             ..p(14, 0, 0, 0, 5)
         },
         // Level 2 is level 3's parser with a long table half the size (in the L2 cache with the
         // first), faster skipping and a 3-byte step past short table matches: 5–10% faster than
-        // level 3, 2–3.5% larger (PERFORMANCE.md, optimizations log).
+        // level 3, 2–3.5% larger (docs/perf-log.md, optimizations log).
         2 => Params {
             long_log: 16,
             ..p(12, 0, 0, 0, 5)
         },
         // A 4-byte table of 32 KiB (the L1 cache) beside the long table: faster than 2^14
-        // entries and no worse on source code (PERFORMANCE.md, optimizations log).
+        // entries and no worse on source code (docs/perf-log.md, optimizations log).
         3 => Params {
             long_log: 17,
             short_step: 1,

@@ -292,7 +292,7 @@ fn estimate(freq: &[u64; 256]) -> u64 {
 /// Whether `count` bytes are Huffman-coded in `coded` bytes rather than stored raw: only when that
 /// saves more than 1/32 of them. A raw section decodes as a copy; a Huffman one at about a byte per
 /// nanosecond, which is most of a level-3 decode's time on binaries: offset bytes that Huffman
-/// shrank by 1–2% cost 3% of the decode speed (measured in docs/PERFORMANCE.md).
+/// shrank by 1–2% cost 3% of the decode speed (measured in docs/perf-log.md).
 fn pays(coded: u64, count: u64) -> bool {
     coded + count / 32 < count
 }

@@ -53,7 +53,7 @@ pub enum Error {
     #[error("{0}")]
     Io(#[from] io::Error),
     /// The input does not start with the ΣLANG magic.
-    #[error("not a ΣLANG stream (bad magic {found:02x?})")]
+    #[error("not a ΣLANG stream (bad magic {})", hex(found))]
     BadMagic { found: [u8; 4] },
     /// The stream was written by a format version this build does not read.
     #[error("unsupported format version {found} (this build reads versions 1 to {supported})")]
@@ -82,9 +82,22 @@ pub enum Error {
     /// The index or the footer is damaged or disagrees with the segments.
     #[error("corrupt index/footer at encoded byte {offset}: {what}")]
     CorruptTrailer { offset: u64, what: String },
-    /// Bytes follow the footer.
-    #[error("unexpected data after the footer at encoded byte {offset}")]
+    /// Bytes that are not another stream follow a stream's footer (`offset`: where that stream
+    /// ends). Several complete streams back to back are valid: they decode to the concatenation of
+    /// their contents.
+    #[error("trailing data after the stream at byte {offset} (not a ΣLANG stream)")]
     TrailingData { offset: u64 },
+    /// Writing the run's output failed (the writer it was given returned an error).
+    #[error("cannot write the output: {0}")]
+    Write(#[source] io::Error),
+    /// A file-system operation on an output file (creating, syncing, renaming it) failed.
+    #[error("{}: cannot {op}: {source}", path.display())]
+    Output {
+        path: std::path::PathBuf,
+        op: &'static str,
+        #[source]
+        source: io::Error,
+    },
     /// An option is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
@@ -97,6 +110,14 @@ pub enum Error {
     /// The run was stopped by a signal or by the caller.
     #[error("interrupted")]
     Interrupted,
+}
+
+/// Bytes as `0x53 0x49 …`.
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:#04x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Error {
@@ -120,6 +141,9 @@ impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         match e {
             Error::Io(e) => e,
+            Error::Write(ref io) | Error::Output { source: ref io, .. } => {
+                io::Error::new(io.kind(), e)
+            }
             Error::Interrupted => io::Error::new(io::ErrorKind::Interrupted, e),
             Error::InvalidOption(_) => io::Error::new(io::ErrorKind::InvalidInput, e),
             other => io::Error::new(io::ErrorKind::InvalidData, other),

@@ -23,18 +23,23 @@ impl OutputFile {
     /// Prepares output to `target`. An existing regular file is an error unless `overwrite`; a
     /// directory is always an error.
     pub fn create(target: &Path, overwrite: bool) -> Result<OutputFile> {
+        let fail = |kind, msg: &str| Error::Output {
+            path: target.to_path_buf(),
+            op: "create",
+            source: std::io::Error::new(kind, msg),
+        };
         match std::fs::metadata(target) {
-            Ok(m) if m.is_dir() => Err(Error::Io(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                format!("{} is a directory", target.display()),
-            ))),
+            Ok(m) if m.is_dir() => Err(fail(std::io::ErrorKind::IsADirectory, "it is a directory")),
             Ok(m) if !m.is_file() => Ok(OutputFile::Direct(
-                std::fs::OpenOptions::new().write(true).open(target)?,
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(target)
+                    .map_err(output_error(target, "open"))?,
             )),
-            Ok(_) if !overwrite => Err(Error::Io(std::io::Error::new(
+            Ok(_) if !overwrite => Err(fail(
                 std::io::ErrorKind::AlreadyExists,
-                format!("{} already exists (use -f to overwrite)", target.display()),
-            ))),
+                "it already exists (use -f to overwrite)",
+            )),
             _ => Ok(OutputFile::Atomic(AtomicOutput::new(target)?)),
         }
     }
@@ -53,6 +58,30 @@ impl OutputFile {
             OutputFile::Atomic(a) => a.set_permissions(perm),
             OutputFile::Direct(_) => Ok(()),
         }
+    }
+
+    /// Gives the new file `like`'s modification and access times, as gzip and zstd do (no effect
+    /// on a special file). Call it after the last write: a write sets the modification time.
+    pub fn set_times_like(&self, like: &std::fs::Metadata) -> Result<()> {
+        let OutputFile::Atomic(a) = self else {
+            return Ok(());
+        };
+        let mut times = std::fs::FileTimes::new();
+        if let Ok(t) = like.modified() {
+            times = times.set_modified(t);
+        }
+        if let Ok(t) = like.accessed() {
+            times = times.set_accessed(t);
+        }
+        a.tmp
+            .as_file()
+            .set_times(times)
+            .map_err(output_error(&a.target, "set the times of"))
+    }
+
+    /// True when the output is a new regular file (which may hold holes), not a device or FIFO.
+    pub fn is_regular(&self) -> bool {
+        matches!(self, OutputFile::Atomic(_))
     }
 
     /// The open file to write to.
@@ -74,27 +103,56 @@ impl OutputFile {
 }
 
 /// A temporary file beside `target`, renamed over it by [`AtomicOutput::commit`] and removed when
-/// dropped uncommitted. Its name is `.<target name>.<random>.sigma-tmp`.
+/// dropped uncommitted. Its name is `.<target name>.<random>.sigma-tmp`; the writing process holds
+/// an exclusive lock on it, so one left behind by a killed process is recognised as stale by
+/// [`remove_stale_temps`].
 pub struct AtomicOutput {
     tmp: tempfile::NamedTempFile,
     target: PathBuf,
 }
 
+/// The suffix of [`AtomicOutput`]'s temporary files.
+pub const TEMP_SUFFIX: &str = ".sigma-tmp";
+
+/// The directory a path lives in (`.` for a bare name).
+fn parent_dir(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Maps an I/O error on the output `path` to [`Error::Output`] naming the operation.
+fn output_error<'p>(path: &'p Path, op: &'static str) -> impl FnOnce(std::io::Error) -> Error + 'p {
+    move |source| Error::Output {
+        path: path.to_path_buf(),
+        op,
+        source,
+    }
+}
+
+/// Syncs the directory holding `p`, so that a new name in it (a rename) survives a power loss.
+fn sync_dir_of(p: &Path) -> Result<()> {
+    let dir = parent_dir(p);
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(output_error(&dir, "sync the directory"))
+}
+
 impl AtomicOutput {
-    /// Creates the temporary file in `target`'s directory.
+    /// Creates the temporary file in `target`'s directory and locks it.
     pub fn new(target: &Path) -> Result<AtomicOutput> {
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
-            .suffix(".sigma-tmp")
-            .tempfile_in(&dir)?;
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(parent_dir(target))
+            .map_err(output_error(target, "create a temporary file for"))?;
+        // A file system without locks only loses the stale-file check.
+        let _ = tmp.as_file().try_lock();
         Ok(AtomicOutput {
             tmp,
             target: target.to_path_buf(),
@@ -104,8 +162,10 @@ impl AtomicOutput {
     /// Sets the permission bits the file will have (the input's, as gzip and zstd do; tempfile
     /// creates it with 0600).
     pub fn set_permissions(&self, perm: std::fs::Permissions) -> Result<()> {
-        self.tmp.as_file().set_permissions(perm)?;
-        Ok(())
+        self.tmp
+            .as_file()
+            .set_permissions(perm)
+            .map_err(output_error(&self.target, "set the permissions of"))
     }
 
     /// Path of the temporary file (for cleanup on a signal).
@@ -118,16 +178,59 @@ impl AtomicOutput {
         self.tmp.as_file_mut()
     }
 
-    /// Syncs and renames the file into place. With `overwrite` false an existing target is an error.
+    /// Syncs the data, renames the file into place and syncs the directory. With `overwrite` false
+    /// an existing target is an error.
     pub fn commit(self, overwrite: bool) -> Result<()> {
-        self.tmp.as_file().sync_all()?;
+        self.tmp
+            .as_file()
+            .sync_all()
+            .map_err(output_error(&self.target, "sync"))?;
+        let target = self.target;
         let res = if overwrite {
-            self.tmp.persist(&self.target).map(|_| ())
+            self.tmp.persist(&target).map(|_| ())
         } else {
-            self.tmp.persist_noclobber(&self.target).map(|_| ())
+            self.tmp.persist_noclobber(&target).map(|_| ())
         };
-        res.map_err(|e| Error::Io(e.error))
+        res.map_err(|e| Error::Output {
+            path: target.clone(),
+            op: "rename the finished output to",
+            source: e.error,
+        })?;
+        sync_dir_of(&target)
     }
+}
+
+/// Removes the temporary files in `dir` that a killed run left behind (SIGKILL, a crash, a power
+/// loss) and returns their paths: files named `.*.sigma-tmp` that no process holds locked and that
+/// were last written more than `min_age` ago (a run that has just created its file has not locked
+/// it yet).
+pub fn remove_stale_temps(dir: &Path, min_age: std::time::Duration) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let path = e.path();
+        let Ok(f) = std::fs::OpenOptions::new().read(true).open(&path) else {
+            continue;
+        };
+        let old = f
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= min_age);
+        if old && f.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
 }
 
 fn run(
@@ -142,7 +245,7 @@ fn run(
     let stats = {
         let mut w = BufWriter::with_capacity(1 << 20, out.file());
         let stats = f(Source::File(&src), &mut w, opts, None)?;
-        w.flush()?;
+        w.flush().map_err(Error::Write)?;
         stats
     };
     out.commit(true)?;
@@ -166,6 +269,13 @@ pub fn partial_path(target: &Path) -> PathBuf {
     let mut p = target.as_os_str().to_owned();
     p.push(".partial");
     PathBuf::from(p)
+}
+
+/// The file header of the partial output of an encode to `target`, if there is one with a valid
+/// header (for `--resume` to take its level and segment size).
+pub fn partial_header(target: &Path) -> Option<crate::format::FileHeader> {
+    let f = File::open(partial_path(target)).ok()?;
+    crate::format::StreamParser::new(f).header().ok()
 }
 
 /// How much of an encode was taken over from a partial output.
@@ -211,10 +321,14 @@ pub fn encode_resumable(
 ) -> Result<(Stats, Resumed)> {
     use std::io::{Seek, SeekFrom};
     if !overwrite && target.exists() {
-        return Err(Error::Io(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!("{} already exists (use -f to overwrite)", target.display()),
-        )));
+        return Err(Error::Output {
+            path: target.to_path_buf(),
+            op: "create",
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "it already exists (use -f to overwrite)",
+            ),
+        });
     }
     let partial = partial_path(target);
     let mut file = std::fs::OpenOptions::new()
@@ -222,12 +336,17 @@ pub fn encode_resumable(
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&partial)?;
+        .open(&partial)
+        .map_err(output_error(&partial, "create"))?;
     if file.try_lock().is_err() {
-        return Err(Error::Io(std::io::Error::new(
-            std::io::ErrorKind::WouldBlock,
-            format!("{} is being written by another process", partial.display()),
-        )));
+        return Err(Error::Output {
+            path: partial.clone(),
+            op: "lock",
+            source: std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "it is being written by another process",
+            ),
+        });
     }
     let mut guard = PartialGuard {
         path: &partial,
@@ -236,10 +355,12 @@ pub fn encode_resumable(
     };
     // Owner-writable while it is being written (a read-only input must not make its partial output
     // impossible to resume); the input's mode is applied just before the rename.
-    let mode = input.metadata()?.permissions();
+    let meta = input.metadata()?;
+    let mode = meta.permissions();
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(mode.mode() | 0o600))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode.mode() | 0o600))
+            .map_err(output_error(&partial, "set the permissions of"))?;
     }
     let point = if resume {
         verify_partial(&file, input, opts)?
@@ -251,24 +372,32 @@ pub fn encode_resumable(
         raw_bytes: p.index.raw_len(),
     });
     let keep_len = point.as_ref().map_or(0, |p| p.written);
-    file.set_len(keep_len)?;
-    file.seek(SeekFrom::Start(keep_len))?;
+    file.set_len(keep_len)
+        .and_then(|()| file.seek(SeekFrom::Start(keep_len)))
+        .map_err(output_error(&partial, "truncate"))?;
     let stats = {
         let mut w = BufWriter::with_capacity(1 << 20, &file);
         let stats = pipeline::encode_from(Source::File(input), &mut w, opts, progress, point)?;
-        w.flush()?;
+        w.flush().map_err(Error::Write)?;
         stats
     };
-    file.set_permissions(mode)?;
-    file.sync_all()?;
-    if overwrite {
-        std::fs::rename(&partial, target)?;
+    let mut times = std::fs::FileTimes::new();
+    if let Ok(t) = meta.modified() {
+        times = times.set_modified(t);
+    }
+    file.set_times(times)
+        .and_then(|()| file.set_permissions(mode))
+        .and_then(|()| file.sync_all())
+        .map_err(output_error(&partial, "sync"))?;
+    let renamed = if overwrite {
+        std::fs::rename(&partial, target)
     } else {
         // Atomic no-clobber: a hard link fails if the target appeared meanwhile.
-        std::fs::hard_link(&partial, target)?;
-        std::fs::remove_file(&partial)?;
-    }
+        std::fs::hard_link(&partial, target).and_then(|()| std::fs::remove_file(&partial))
+    };
+    renamed.map_err(output_error(target, "rename the finished output to"))?;
     guard.armed = false;
+    sync_dir_of(target)?;
     Ok((stats, resumed))
 }
 

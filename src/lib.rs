@@ -37,7 +37,8 @@ mod write;
 
 pub use error::{CodecError, Error, Result};
 pub use file::{
-    decode_file, encode_file, encode_resumable, partial_path, AtomicOutput, OutputFile, Resumed,
+    decode_file, encode_file, encode_resumable, partial_header, partial_path, remove_stale_temps,
+    AtomicOutput, OutputFile, Resumed, TEMP_SUFFIX,
 };
 pub use options::{
     default_segment_size, optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD,

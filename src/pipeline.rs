@@ -16,8 +16,7 @@
 use crate::codec::{self, MatchFinder};
 use crate::error::{Error, Result};
 use crate::format::{
-    self, FileHeader, Index, IndexBuilder, IndexEntry, SegmentHeader, StreamParser,
-    SEGMENT_HEADER_LEN,
+    self, FileHeader, IndexBuilder, IndexEntry, SegmentHeader, StreamParser, SEGMENT_HEADER_LEN,
 };
 use crate::options::Options;
 use crate::segment;
@@ -30,6 +29,9 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+mod indexed;
+use indexed::{IndexedFile, IndexedSegment};
 
 /// Where the input of a run comes from.
 pub enum Source<'a> {
@@ -284,7 +286,9 @@ pub(crate) fn encode_from(
     let (mut index, mut written) = match resume {
         Some(r) => (r.index, r.written),
         None => {
-            output.write_all(&FileHeader::new(level, seg as u32).to_bytes())?;
+            output
+                .write_all(&FileHeader::new(level, seg as u32).to_bytes())
+                .map_err(Error::Write)?;
             (IndexBuilder::new(true), format::FILE_HEADER_LEN as u64)
         }
     };
@@ -294,6 +298,9 @@ pub(crate) fn encode_from(
         ));
     }
     let (buffers, raw_cap) = opts.pool_shape(seg as u32, known_len);
+    // No more workers than buffers: an input of few segments does not start idle threads.
+    let threads = threads.min(buffers);
+    stats.threads = threads;
     // Pre-touch only when the input length is known (a file): stream buffers grow with the data.
     let touch = known_len.is_some();
     let cancel = Cancel::new();
@@ -400,7 +407,7 @@ pub(crate) fn encode_from(
     };
 
     let consume = |done: EncDone| -> Result<()> {
-        output.write_all(&done.out)?;
+        output.write_all(&done.out).map_err(Error::Write)?;
         index.push(IndexEntry {
             raw_offset: index.raw_len(),
             enc_offset: written,
@@ -421,8 +428,8 @@ pub(crate) fn encode_from(
 
     run_ordered(threads, window, &cancel, produce, work, consume)?;
     let trailer = index.trailer_bytes(written);
-    output.write_all(&trailer)?;
-    output.flush()?;
+    output.write_all(&trailer).map_err(Error::Write)?;
+    output.flush().map_err(Error::Write)?;
     stats.bytes_in = index.raw_len();
     stats.bytes_out = written + trailer.len() as u64;
     stats.finish(start.elapsed());
@@ -444,8 +451,8 @@ fn check_unchanged(f: &File, len: u64) -> Result<()> {
 
 /// Where a decode job's segment comes from.
 enum Located<'a> {
-    /// A file read through its index: the worker reads the segment itself.
-    Indexed(&'a File, IndexEntry),
+    /// A file read through its streams' indexes: the worker reads the segment itself.
+    Indexed(IndexedSegment<'a>),
     /// A stream: the producer parsed the header (at this encoded offset) and read the payload.
     Parsed(SegmentHeader, u64),
 }
@@ -466,7 +473,9 @@ struct DecDone {
 
 /// Decodes `input` to `output` on a thread pool, verifying every checksum, the index and the
 /// footer. File input is read through its index (workers read their own segments); stream input is
-/// parsed front to back. Writes nothing for a segment before it has been verified.
+/// parsed front to back. Writes nothing for a segment before it has been verified. The input may
+/// hold several complete streams back to back: their contents are written one after the other
+/// (docs/FORMAT.md, "Concatenated streams"); anything else after a footer is an error.
 pub fn decode(
     input: Source<'_>,
     output: &mut dyn Write,
@@ -475,19 +484,19 @@ pub fn decode(
 ) -> Result<Stats> {
     opts.validate()?;
     let start = Instant::now();
-    let threads = opts.resolved_threads();
+    let mut threads = opts.resolved_threads();
     let window = opts.resolved_window();
     let cancel = Cancel::new();
-    /// The two ways segments are found: through a file's index (entry cursor), or by parsing.
+    /// The two ways segments are found: through the indexes of a file's streams, or by parsing.
     enum Segments<'a, R> {
-        Indexed(&'a File, Index, usize),
+        Indexed(IndexedFile<'a>),
         Parsed(Box<StreamParser<R>>),
     }
     let (mut segments, header) = match input {
         Source::File(f) => {
-            let index = Index::read_at(&|b, at| f.read_exact_at(b, at), f.metadata()?.len())?;
-            let header = index.header;
-            (Segments::Indexed(f, index, 0), header)
+            let file = IndexedFile::open(f)?;
+            let header = file.header();
+            (Segments::Indexed(file), header)
         }
         Source::Reader(r) => {
             let mut parser = StreamParser::new(r);
@@ -495,33 +504,35 @@ pub fn decode(
             (Segments::Parsed(Box::new(parser)), header)
         }
     };
-    // A file's index gives the original length and every payload's (validated: none is longer
-    // than its segment).
-    let (raw_len, largest) = match &segments {
-        Segments::Indexed(_, index, _) => (
-            Some(index.footer.raw_len),
-            index.entries.iter().map(|e| e.enc_len).max(),
-        ),
-        Segments::Parsed(_) => (None, None),
-    };
     let mut stats = Stats::new(threads, header.segment_size);
-    stats.memory_estimate = opts.decode_memory_estimate_for(header.segment_size, raw_len, largest);
-    let (in_pool, out_pool) = match raw_len {
-        // Sizes from a validated index: buffers sized to them (input buffers to the largest
+    let (in_pool, out_pool) = match &segments {
+        // Sizes from validated indexes: buffers sized to them (input buffers to the largest
         // payload, not a whole segment), touched on first use.
-        Some(len) => {
-            let (buffers, raw_cap) = opts.pool_shape(header.segment_size, Some(len));
-            let input = crate::options::input_buffer(raw_cap, largest);
+        Segments::Indexed(file) => {
+            let shape = file.shape(opts);
+            stats.memory_estimate = shape.estimate;
+            // No more workers than buffers: a file of few segments does not start idle threads.
+            threads = threads.min(shape.buffers);
+            stats.threads = threads;
             (
-                Pool::new(buffers, input + SEGMENT_HEADER_LEN, true, &cancel),
-                Pool::new(buffers, raw_cap, true, &cancel),
+                Pool::new(
+                    shape.buffers,
+                    shape.input + SEGMENT_HEADER_LEN,
+                    true,
+                    &cancel,
+                ),
+                Pool::new(shape.buffers, shape.raw, true, &cancel),
             )
         }
         // A stream's sizes are claims until verified: buffers grow only as data arrives.
-        None => (
-            Pool::new(window, 0, false, &cancel),
-            Pool::new(window, 0, false, &cancel),
-        ),
+        Segments::Parsed(_) => {
+            stats.memory_estimate =
+                opts.decode_memory_estimate_for(header.segment_size, None, None);
+            (
+                Pool::new(window, 0, false, &cancel),
+                Pool::new(window, 0, false, &cancel),
+            )
+        }
     };
     let produce = || -> Result<Option<DecJob<'_>>> {
         let Some(mut enc) = in_pool.get(&cancel) else {
@@ -535,14 +546,10 @@ pub fn decode(
                 Some((h, at)) => (Located::Parsed(h, at), p.offset()),
                 None => return Ok(None),
             },
-            Segments::Indexed(f, index, next) => {
-                let Some(&e) = index.entries.get(*next) else {
-                    return Ok(None);
-                };
-                *next += 1;
-                let end = e.enc_offset + SEGMENT_HEADER_LEN as u64 + u64::from(e.enc_len);
-                (Located::Indexed(f, e), end)
-            }
+            Segments::Indexed(file) => match file.next_segment() {
+                Some((segment, end)) => (Located::Indexed(segment), end),
+                None => return Ok(None),
+            },
         };
         Ok(Some(DecJob {
             at,
@@ -556,17 +563,7 @@ pub fn decode(
         in_pool.prepare(&mut job.enc);
         out_pool.prepare(&mut job.out);
         match job.at {
-            Located::Indexed(f, e) => {
-                // The buffer keeps the longest length it has had (its pages are written once
-                // anyway), so reading a segment does not zero-fill it first each time.
-                let need = SEGMENT_HEADER_LEN + e.enc_len as usize;
-                if job.enc.len() < need {
-                    job.enc.resize(need, 0);
-                }
-                let enc = &mut job.enc[..need];
-                f.read_exact_at(enc, e.enc_offset)?;
-                segment::decode_indexed(&e, header.segment_size, enc, &mut job.out)?;
-            }
+            Located::Indexed(s) => s.decode(&mut job.enc, &mut job.out)?,
             Located::Parsed(h, at) => segment::decode(&h, &job.enc, &mut job.out, at)?,
         }
         in_pool.put(job.enc);
@@ -577,7 +574,7 @@ pub fn decode(
         })
     };
     let consume = |d: DecDone| -> Result<()> {
-        output.write_all(&d.out)?;
+        output.write_all(&d.out).map_err(Error::Write)?;
         stats.bytes_out += d.out.len() as u64;
         stats.segments += 1;
         stats.record_latency(d.latency);
@@ -588,9 +585,9 @@ pub fn decode(
         Ok(())
     };
     run_ordered(threads, window, &cancel, produce, work, consume)?;
-    output.flush()?;
+    output.flush().map_err(Error::Write)?;
     stats.bytes_in = match &segments {
-        Segments::Indexed(_, index, _) => index.encoded_len,
+        Segments::Indexed(file) => file.encoded_len(),
         Segments::Parsed(p) => p.offset(),
     };
     stats.finish(start.elapsed());

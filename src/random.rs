@@ -1,15 +1,19 @@
 //! Random access: [`Reader`] implements `Read + Seek` over an encoded stream through its index, and
-//! touches only the segments that cover the bytes asked for.
+//! touches only the segments that cover the bytes asked for. An input of several streams back to
+//! back reads as the concatenation of their contents.
 
 use crate::error::{Error, Result};
-use crate::format::{Index, SEGMENT_HEADER_LEN};
+use crate::format::{self, Index, SEGMENT_HEADER_LEN};
 use crate::segment;
 use std::cell::RefCell;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 /// Reads the original bytes of an encoded stream at any position. Opening costs one read of the
 /// header, one of the footer and one of the index; each segment is then read and verified when a
-/// read first needs it (the last one decoded is cached).
+/// read first needs it (the last one decoded is cached). An input holding several streams back to
+/// back (docs/FORMAT.md, "Concatenated streams") reads as the concatenation of their contents:
+/// positions count in that concatenation, and opening reads every stream's index
+/// ([`format::read_streams_at`]).
 ///
 /// ```
 /// use std::io::{Cursor, Read, Seek, SeekFrom, Write};
@@ -25,19 +29,24 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 /// ```
 pub struct Reader<R> {
     inner: R,
-    index: Index,
+    /// Each stream's start in the input and its index, in input order (at least one).
+    streams: Vec<(u64, Index)>,
+    /// Where each stream's data starts in the concatenated original, then the total length.
+    raw_starts: Vec<u64>,
     pos: u64,
-    cached: Option<usize>,
+    /// (stream, segment) of the segment in `out`.
+    cached: Option<(usize, usize)>,
     enc: Vec<u8>,
     out: Vec<u8>,
 }
 
 impl<R: Read + Seek> Reader<R> {
-    /// Opens an encoded stream, reading and validating its header, footer and index.
+    /// Opens an encoded stream (or several back to back), reading and validating its header,
+    /// footer and index.
     pub fn new(mut inner: R) -> Result<Reader<R>> {
         let len = inner.seek(SeekFrom::End(0))?;
         let cell = RefCell::new(&mut inner);
-        let index = Index::read_at(
+        let streams = format::read_streams_at(
             &|buf, at| {
                 let mut r = cell.borrow_mut();
                 r.seek(SeekFrom::Start(at))?;
@@ -45,9 +54,14 @@ impl<R: Read + Seek> Reader<R> {
             },
             len,
         )?;
+        let mut raw_starts = vec![0];
+        for (_, index) in &streams {
+            raw_starts.push(raw_starts[raw_starts.len() - 1] + index.footer.raw_len);
+        }
         Ok(Reader {
             inner,
-            index,
+            streams,
+            raw_starts,
             pos: 0,
             cached: None,
             enc: Vec::new(),
@@ -55,9 +69,9 @@ impl<R: Read + Seek> Reader<R> {
         })
     }
 
-    /// Length of the original data.
+    /// Length of the original data (of all streams together).
     pub fn len(&self) -> u64 {
-        self.index.footer.raw_len
+        self.raw_starts[self.streams.len()]
     }
 
     /// True when the original data is empty.
@@ -65,32 +79,47 @@ impl<R: Read + Seek> Reader<R> {
         self.len() == 0
     }
 
-    /// The validated index.
+    /// The validated index of the first stream (the only one in an input of one stream).
     pub fn index(&self) -> &Index {
-        &self.index
+        &self.streams[0].1
     }
 
-    /// Reads, verifies and decodes segment `k` unless it is the cached one.
-    fn load(&mut self, k: usize) -> Result<()> {
-        if self.cached == Some(k) {
-            return Ok(());
+    /// Every stream's start in the input and its validated index, in input order.
+    pub fn streams(&self) -> &[(u64, Index)] {
+        &self.streams
+    }
+
+    /// Decodes the segment holding original byte `pos` (below [`Reader::len`]) unless it is the
+    /// cached one; returns where `pos` is in `out`.
+    fn load_at(&mut self, pos: u64) -> Result<usize> {
+        // The last stream starting at or before `pos`: empty streams before it are skipped.
+        let s = self.raw_starts.partition_point(|&start| start <= pos) - 1;
+        let (base, index) = &self.streams[s];
+        let seg = u64::from(index.header.segment_size);
+        let within = pos - self.raw_starts[s];
+        let k = (within / seg) as usize;
+        let off = (within - k as u64 * seg) as usize;
+        if self.cached == Some((s, k)) {
+            return Ok(off);
         }
         self.cached = None;
-        let e = self.index.entries[k];
+        let (base, e) = (*base, index.entries[k]);
+        let at = base + e.enc_offset;
         self.enc.resize(SEGMENT_HEADER_LEN + e.enc_len as usize, 0);
-        self.inner.seek(SeekFrom::Start(e.enc_offset))?;
+        self.inner.seek(SeekFrom::Start(at))?;
         self.inner
             .read_exact(&mut self.enc)
             .map_err(|err| match err.kind() {
                 io::ErrorKind::UnexpectedEof => Error::Truncated {
-                    offset: e.enc_offset,
+                    offset: at,
                     what: "a segment",
                 },
                 _ => Error::Io(err),
             })?;
-        segment::decode_indexed(&e, self.index.header.segment_size, &self.enc, &mut self.out)?;
-        self.cached = Some(k);
-        Ok(())
+        segment::decode_indexed(&e, index.header.segment_size, &self.enc, &mut self.out)
+            .map_err(|err| format::at_stream(err, base))?;
+        self.cached = Some((s, k));
+        Ok(off)
     }
 
     /// Copies bytes `[start, end)` of the original to `out`, decoding only the segments that cover
@@ -104,11 +133,8 @@ impl<R: Read + Seek> Reader<R> {
         }
         self.pos = start;
         let mut left = end - start;
-        let seg = u64::from(self.index.header.segment_size);
         while left > 0 {
-            let k = (self.pos / seg) as usize;
-            self.load(k)?;
-            let off = (self.pos - k as u64 * seg) as usize;
+            let off = self.load_at(self.pos)?;
             let n = (self.out.len() - off).min(left as usize);
             out.write_all(&self.out[off..off + n])?;
             self.pos += n as u64;
@@ -123,10 +149,7 @@ impl<R: Read + Seek> Read for Reader<R> {
         if buf.is_empty() || self.pos >= self.len() {
             return Ok(0);
         }
-        let seg = u64::from(self.index.header.segment_size);
-        let k = (self.pos / seg) as usize;
-        self.load(k)?;
-        let off = (self.pos - k as u64 * seg) as usize;
+        let off = self.load_at(self.pos)?;
         let n = (self.out.len() - off).min(buf.len());
         buf[..n].copy_from_slice(&self.out[off..off + n]);
         self.pos += n as u64;

@@ -6,7 +6,9 @@ use crate::segment;
 use std::io::{self, Read};
 
 /// Decodes a ΣLANG stream read from `R`, verifying every checksum, the index and the footer.
-/// Reads of any size from `R` are fine: a header, a segment or the footer may be cut anywhere.
+/// Several complete streams back to back decode to their contents one after the other; anything
+/// else after a footer is an error. Reads of any size from `R` are fine: a header, a segment or the
+/// footer may be cut anywhere.
 /// Memory is one segment (payload + decoded bytes). Data of a segment is returned only after its
 /// checksum has been verified; an error is returned as `io::ErrorKind::InvalidData` wrapping
 /// [`Error`] (see `Error::is_corrupt_input`).

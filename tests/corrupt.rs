@@ -285,13 +285,13 @@ fn cases() -> Vec<Case> {
         stream: m!(Error::TrailingData { offset } if *offset == enc_len),
         file: None,
     });
-    // A whole second stream after the first (concatenated files).
-    v.push(Case {
-        what: "two streams concatenated",
-        bytes: [enc.clone(), enc.clone()].concat(),
-        stream: m!(Error::TrailingData { offset } if *offset == enc_len),
-        file: None,
-    });
+    // A whole second stream after the first decodes (tests/concat.rs); one cut short is truncated
+    // where the input ends.
+    v.push(case(
+        "second stream cut short",
+        [enc.clone(), enc[..100].to_vec()].concat(),
+        || m!(Error::Truncated { offset, .. } if *offset == sample().enc.len() as u64 + 100),
+    ));
     // A segment header claiming a 4 GiB raw length, with a valid check value: rejected against the
     // segment size before anything is allocated (the allocation bound is checked separately).
     v.push(case(
@@ -875,11 +875,15 @@ fn decoder_read_after_codec_error_does_not_panic() {
 #[test]
 fn trailing_data_file_path() {
     let smp = sample();
-    for extra in [vec![0u8], smp.enc.clone()] {
+    let end = smp.enc.len() as u64;
+    for extra in [vec![0u8], smp.enc[..2].to_vec(), random(100, 9)] {
         let bytes = [smp.enc.clone(), extra].concat();
         let o = decode_three(&bytes);
         let e = o.file.unwrap_err();
-        assert!(matches!(e, Error::TrailingData { .. }), "{e:?}");
+        assert!(
+            matches!(e, Error::TrailingData { offset } if offset == end),
+            "{e:?}"
+        );
     }
 }
 

@@ -244,7 +244,7 @@ fn sink_io_errors_are_passed_through() {
                 None,
             );
             assert!(
-                matches!(&r, Err(sigmalang::Error::Io(e)) if e.kind() == io::ErrorKind::StorageFull),
+                matches!(&r, Err(sigmalang::Error::Write(e)) if e.kind() == io::ErrorKind::StorageFull),
                 "encode, {ok} bytes of room, {threads} threads, window {window}: {:?}",
                 r.err()
             );
@@ -262,7 +262,7 @@ fn sink_io_errors_are_passed_through() {
                 None,
             );
             assert!(
-                matches!(&r, Err(sigmalang::Error::Io(e)) if e.kind() == io::ErrorKind::StorageFull),
+                matches!(&r, Err(sigmalang::Error::Write(e)) if e.kind() == io::ErrorKind::StorageFull),
                 "decode, {ok} bytes of room, window {window}: {:?}",
                 r.err()
             );

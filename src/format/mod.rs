@@ -9,9 +9,16 @@
 //!
 //! Every structure carries its own check value, so any damaged byte is detected and attributed to
 //! the structure (and segment) it belongs to.
+//!
+//! A file or byte stream may hold several complete streams back to back; they decode to the
+//! concatenation of their contents ([`read_streams_at`], [`StreamParser`]).
 
 mod parser;
+mod streams;
 pub use parser::StreamParser;
+pub(crate) use streams::at_stream;
+use streams::find_footer_end;
+pub use streams::read_streams_at;
 
 use crate::error::{Error, Result};
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
@@ -410,30 +417,6 @@ impl IndexBuilder {
     }
 }
 
-/// End offset of a valid footer that ends before `len` and sits where its own index says it should
-/// (data was appended after a complete stream), searching the last 64 KiB.
-fn find_footer_end(
-    read_at: &dyn Fn(&mut [u8], u64) -> std::io::Result<()>,
-    len: u64,
-) -> Option<u64> {
-    let span = len.min(64 << 10);
-    let mut tail = vec![0u8; span as usize];
-    read_at(&mut tail, len - span).ok()?;
-    let base = len - span;
-    (0..tail.len().saturating_sub(FOOTER_LEN))
-        .rev()
-        .find_map(|p| {
-            let fb: &[u8; FOOTER_LEN] = tail[p..p + FOOTER_LEN].try_into().ok()?;
-            let f = Footer::parse(fb, 0).ok()?;
-            let index_len = f
-                .segments
-                .checked_mul(INDEX_ENTRY_LEN as u64)?
-                .checked_add(INDEX_FIXED_LEN as u64)?;
-            (f.index_offset.checked_add(index_len)? == base + p as u64)
-                .then_some(base + (p + FOOTER_LEN) as u64)
-        })
-}
-
 /// A validated index and footer, read from the end of a seekable stream.
 #[derive(Clone, Debug)]
 pub struct Index {
@@ -449,7 +432,10 @@ pub struct Index {
 
 impl Index {
     /// Reads header, footer and index through positional reads (two reads at the end of the file),
-    /// checking every field against the file length before allocating anything.
+    /// checking every field against the file length before allocating anything. The file must
+    /// hold exactly one stream: anything after its footer, another stream included, is an error
+    /// ([`Error::TrailingData`] when a complete stream is found to end shortly before the end of
+    /// the file). A file of several streams back to back is read with [`read_streams_at`].
     pub fn read_at(
         read_at: &dyn Fn(&mut [u8], u64) -> std::io::Result<()>,
         encoded_len: u64,

@@ -1,15 +1,18 @@
 //! Incremental container parser over any `Read`: header, segments, index and footer arrive through
 //! reads of any size (a short read can cut any structure anywhere) and are checked as they go.
 //! Memory is bounded by one segment payload; the index is verified against a running hash instead of
-//! being held.
+//! being held. After a footer, either the input ends or another complete stream follows (its own
+//! header, segments, index and footer, checked the same way); anything else is an error.
 
 use super::*;
 use std::io::{self, Read};
 
-/// Parses a ΣLANG stream front to back.
+/// Parses ΣLANG streams front to back: one stream, or several back to back.
 pub struct StreamParser<R> {
     r: R,
     offset: u64,
+    /// Where the stream being parsed starts (offsets inside a stream count from there).
+    start: u64,
     header: Option<FileHeader>,
     expected: IndexBuilder,
     last_short: bool,
@@ -22,6 +25,7 @@ impl<R: Read> StreamParser<R> {
         StreamParser {
             r,
             offset: 0,
+            start: 0,
             header: None,
             expected: IndexBuilder::new(false),
             last_short: false,
@@ -29,63 +33,97 @@ impl<R: Read> StreamParser<R> {
         }
     }
 
-    /// Encoded bytes consumed so far.
+    /// Encoded bytes consumed so far (from the start of the input, across streams).
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
-    fn fill(&mut self, buf: &mut [u8], what: &'static str) -> Result<()> {
+    /// Where the stream being parsed starts in the input: 0 for the first stream, the end of the
+    /// previous stream's footer for each next one.
+    pub fn stream_start(&self) -> u64 {
+        self.start
+    }
+
+    /// Reads into `buf` until it is full or the input ends; returns the bytes read (the offset is
+    /// not advanced).
+    fn read_up_to(&mut self, buf: &mut [u8]) -> Result<usize> {
         let mut got = 0;
         while got < buf.len() {
             match self.r.read(&mut buf[got..]) {
-                Ok(0) => {
-                    return Err(Error::Truncated {
-                        offset: self.offset + got as u64,
-                        what,
-                    })
-                }
+                Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
         }
+        Ok(got)
+    }
+
+    fn fill(&mut self, buf: &mut [u8], what: &'static str) -> Result<()> {
+        let got = self.read_up_to(buf)?;
+        if got < buf.len() {
+            return Err(Error::Truncated {
+                offset: self.offset + got as u64,
+                what,
+            });
+        }
         self.offset += got as u64;
         Ok(())
     }
 
-    /// Reads and checks the file header (once).
+    /// Reads and checks the file header of the stream being parsed (once per stream).
     pub fn header(&mut self) -> Result<FileHeader> {
         if let Some(h) = self.header {
             return Ok(h);
         }
-        let mut b = [0u8; FILE_HEADER_LEN];
-        self.fill(&mut b[..4], "the file header")?;
-        if b[..4] != FILE_MAGIC {
-            return Err(Error::BadMagic {
-                found: b[..4].try_into().unwrap(),
-            });
+        let mut magic = [0u8; 4];
+        self.fill(&mut magic, "the file header")?;
+        self.header_after(magic)
+    }
+
+    /// Reads and checks the rest of a file header whose first 4 bytes, `magic`, were consumed.
+    fn header_after(&mut self, magic: [u8; 4]) -> Result<FileHeader> {
+        if magic != FILE_MAGIC {
+            return Err(Error::BadMagic { found: magic });
         }
+        let mut b = [0u8; FILE_HEADER_LEN];
+        b[..4].copy_from_slice(&magic);
         self.fill(&mut b[4..], "the file header")?;
-        let h = FileHeader::parse(&b)?;
+        let h = FileHeader::parse(&b).map_err(|e| streams::at_stream(e, self.start))?;
         self.header = Some(h);
         Ok(h)
     }
 
-    /// Reads the next segment: its header is returned with its encoded offset and the payload is
-    /// left in `payload` (resized). `None` once the index and footer have been read and verified
-    /// and the input has ended.
+    /// Reads the next segment: its header is returned with its encoded offset (from the start of
+    /// the input) and the payload is left in `payload` (resized). Segments of every stream come in
+    /// input order; ordinals start again at 0 in each stream. `None` once the last stream's index
+    /// and footer have been read and verified and the input has ended.
     pub fn next_segment(&mut self, payload: &mut Vec<u8>) -> Result<Option<(SegmentHeader, u64)>> {
-        let fh = self.header()?;
-        if self.done {
-            return Ok(None);
+        loop {
+            let fh = self.header()?;
+            if self.done {
+                return Ok(None);
+            }
+            if let Some(found) = self.segment(fh, payload)? {
+                return Ok(Some(found));
+            }
         }
+    }
+
+    /// The next segment of the current stream; `None` after its footer (the parser is then done,
+    /// or has read the next stream's header).
+    fn segment(
+        &mut self,
+        fh: FileHeader,
+        payload: &mut Vec<u8>,
+    ) -> Result<Option<(SegmentHeader, u64)>> {
         let at = self.offset;
         let mut b = [0u8; SEGMENT_HEADER_LEN];
         self.fill(&mut b[..4], "the next segment header or the index")?;
         let marker: [u8; 4] = b[..4].try_into().unwrap();
         if marker == INDEX_MAGIC {
             self.trailer(at)?;
-            self.done = true;
+            self.next_stream()?;
             return Ok(None);
         }
         let ordinal = self.expected.count();
@@ -126,7 +164,7 @@ impl<R: Read> StreamParser<R> {
         self.last_short = h.raw_len < fh.segment_size;
         self.expected.push(IndexEntry {
             raw_offset: self.expected.raw_len(),
-            enc_offset: at,
+            enc_offset: at - self.start,
             raw_len: h.raw_len,
             enc_len: h.enc_len,
             raw_hash: h.raw_hash,
@@ -134,7 +172,7 @@ impl<R: Read> StreamParser<R> {
         Ok(Some((h, at)))
     }
 
-    /// Index (its magic already consumed at `at`), footer and end of input.
+    /// Index (its magic already consumed at `at`) and footer.
     fn trailer(&mut self, at: u64) -> Result<()> {
         let bad = |offset, what: String| Err(Error::CorruptTrailer { offset, what });
         let (count, check) = self.expected.expected_check();
@@ -166,24 +204,34 @@ impl<R: Read> StreamParser<R> {
         let mut f = [0u8; FOOTER_LEN];
         self.fill(&mut f, "the footer")?;
         let footer = Footer::parse(&f, foot_at)?;
-        if footer != self.expected.footer(at) {
+        if footer != self.expected.footer(at - self.start) {
             return bad(
                 foot_at,
                 "footer does not match the segments (count, length or stream checksum)".into(),
             );
         }
-        let mut extra = [0u8; 1];
-        loop {
-            match self.r.read(&mut extra) {
-                Ok(0) => return Ok(()),
-                Ok(_) => {
-                    return Err(Error::TrailingData {
-                        offset: self.offset,
-                    })
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
-            }
+        Ok(())
+    }
+
+    /// After a footer: the end of the input (the parser is done), or the file header of the next
+    /// stream. Anything else, even the first bytes of a magic, is trailing data.
+    fn next_stream(&mut self) -> Result<()> {
+        let end = self.offset;
+        let mut magic = [0u8; 4];
+        let got = self.read_up_to(&mut magic)?;
+        if got == 0 {
+            self.done = true;
+            return Ok(());
         }
+        if got < magic.len() || magic != FILE_MAGIC {
+            return Err(Error::TrailingData { offset: end });
+        }
+        self.offset += got as u64;
+        self.start = end;
+        self.header = None;
+        self.expected = IndexBuilder::new(false);
+        self.last_short = false;
+        self.header_after(magic)?;
+        Ok(())
     }
 }

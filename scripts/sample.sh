@@ -4,7 +4,7 @@
 # Usage: scripts/sample.sh [SAMPLE_FILE]   (without an argument the sample is built in target/sample)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+cargo build --release --locked --quiet
 sigma=target/release/sigma
 dir=target/sample
 mkdir -p "$dir"

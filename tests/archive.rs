@@ -835,31 +835,42 @@ fn cli_range_decode() {
         .ok();
     assert!(sigma.read("part") == data[100..9000]);
 
-    // END past the data: exit 1, a clear message, nothing written.
-    for r in [
-        format!("0..{}", RANGE_LEN + 1),
-        format!("{}..", RANGE_LEN + 5),
-    ] {
-        let run = sigma
-            .run(["decode", "r.sigma", "--range", &r, "-o", "oob"])
-            .expect_code(1);
-        assert!(
-            run.stderr.contains("outside the data"),
-            "--range {r}: {}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains(&RANGE_LEN.to_string()),
-            "{}",
-            run.stderr
-        );
-        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
-        assert!(!sigma.exists("oob"));
-    }
+    // END past the data stops at the end, as head and dd do.
+    sigma
+        .run([
+            "decode",
+            "r.sigma",
+            "--range",
+            &format!("100..{}", RANGE_LEN + 1),
+            "-o",
+            "tail",
+            "-q",
+        ])
+        .ok();
+    assert!(sigma.read("tail") == data[100..]);
     let run = sigma
         .run(["decode", "r.sigma", "--range", "0..99999999", "-c"])
-        .expect_code(1);
-    assert!(run.stdout.is_empty());
+        .ok();
+    assert!(run.stdout == data);
+    // START past the data: a usage error naming the length, nothing written.
+    let run = sigma
+        .run([
+            "decode",
+            "r.sigma",
+            "--range",
+            &format!("{}..", RANGE_LEN + 5),
+            "-o",
+            "oob",
+        ])
+        .expect_code(2);
+    assert!(run.stderr.contains("past the end"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&RANGE_LEN.to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+    assert!(!sigma.exists("oob"));
     // START > END and nonsense are usage errors.
     for r in ["10..5", "abc", "5-10", "1x..2"] {
         let run = sigma

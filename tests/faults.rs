@@ -120,7 +120,16 @@ fn file_size_limit_during_encode() {
         let script_args = args.to_string();
         let run = run_limited(&sigma, &script_args);
         assert_eq!(run.code, Some(1), "{args}: {}", run.stderr);
-        assert_one_line_error(&run.stderr);
+        // --resume with nothing to resume says so first.
+        let note = "no partial output out.sigma.partial to resume; encoding from the start";
+        assert_eq!(
+            run.stderr.contains(note),
+            args.contains("--resume"),
+            "{}",
+            run.stderr
+        );
+        let errors: Vec<&str> = run.stderr.lines().filter(|l| !l.contains(note)).collect();
+        assert_one_line_error(&(errors.join("\n") + "\n"));
         assert!(
             run.stderr.contains("too large") || run.stderr.contains("os error"),
             "{args}: {}",
@@ -162,7 +171,16 @@ fn file_size_limit_during_decode() {
     for args in ["decode in.sigma -o out", "decode - -o out < in.sigma"] {
         let run = run_limited(&sigma, args);
         assert_eq!(run.code, Some(1), "{args}: {}", run.stderr);
-        assert_one_line_error(&run.stderr);
+        // --resume with nothing to resume says so first.
+        let note = "no partial output out.sigma.partial to resume; encoding from the start";
+        assert_eq!(
+            run.stderr.contains(note),
+            args.contains("--resume"),
+            "{}",
+            run.stderr
+        );
+        let errors: Vec<&str> = run.stderr.lines().filter(|l| !l.contains(note)).collect();
+        assert_one_line_error(&(errors.join("\n") + "\n"));
         assert!(!sigma.exists("out"), "{args}: output created");
         let left = leftovers(&sigma);
         assert!(left.is_empty(), "{args}: left {left:?}");
@@ -312,7 +330,8 @@ fn input_growing_while_encoded_is_an_error() {
 // ---------------------------------------------------------------------------------------------
 
 /// `sigma encode - -o out.sigma` with stdin left open after some data, or `sigma decode - -o out`
-/// fed the first part of a stream: interrupted by `sig`, it exits 130 and leaves nothing.
+/// fed the first part of a stream: interrupted by `sig`, it exits 128 + the signal's number and
+/// leaves nothing.
 fn interrupt_stdin_run(sig: &str, decode: bool) {
     let sigma = Sigma::new();
     let data = util::text(300_000, 6);
@@ -357,7 +376,12 @@ fn interrupt_stdin_run(sig: &str, decode: bool) {
     send_signal(&child, sig);
     let (code, stderr) = wait_child(child);
     drop(stdin);
-    assert_eq!(code, Some(130), "{sig}: stderr {stderr}");
+    let want = match sig {
+        "INT" => 130,
+        "TERM" => 143,
+        _ => panic!("{sig}"),
+    };
+    assert_eq!(code, Some(want), "{sig}: stderr {stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(!sigma.exists(target), "{sig}: output created");
     let left = leftovers(&sigma);
@@ -384,7 +408,8 @@ fn sigint_during_decode_from_stdin() {
     interrupt_stdin_run("INT", true);
 }
 
-/// File input into a file: SIGTERM once the partial output holds a whole segment.
+/// File input into a file: SIGTERM once the partial output holds a whole segment. The partial
+/// output is kept, with the command that resumes it, and resuming gives a correct file.
 fn interrupt_file_encode(resume: bool) {
     let sigma = Sigma::new();
     let mut len = 8 << 20;
@@ -436,17 +461,19 @@ fn interrupt_file_encode(resume: bool) {
             len *= 2;
             continue;
         }
-        assert_eq!(code, Some(130), "stderr {stderr}");
+        assert_eq!(code, Some(143), "stderr {stderr}");
+        assert!(
+            stderr.contains("resume with: sigma encode --resume in -o out.sigma"),
+            "{stderr}"
+        );
         assert!(!sigma.exists("out.sigma"), "output created");
         assert_unchanged(&input, &before);
-        if !resume {
-            let left = leftovers(&sigma);
-            assert!(left.is_empty(), "left {left:?}");
-            return;
-        }
         assert_eq!(leftovers(&sigma), vec!["out.sigma.partial".to_string()]);
-        // The kept partial output resumes into a correct file.
-        let run = sigma.run(&args).ok();
+        // The kept partial output resumes into a correct file, taking level and segment size
+        // from its header.
+        let run = sigma
+            .run(["encode", "in", "-o", "out.sigma", "-T1", "--resume"])
+            .ok();
         assert!(run.stderr.contains("resumed"), "{}", run.stderr);
         assert!(leftovers(&sigma).is_empty());
         let dec = sigma.run(["decode", "out.sigma", "-c", "-q"]).ok();
@@ -461,7 +488,7 @@ fn interrupt_file_encode(resume: bool) {
 }
 
 #[test]
-fn sigterm_during_file_encode_removes_the_partial() {
+fn sigterm_during_file_encode_keeps_the_partial() {
     interrupt_file_encode(false);
 }
 

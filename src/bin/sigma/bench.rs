@@ -17,13 +17,13 @@ pub struct BenchArgs {
     /// File to benchmark with (the in-memory runs use its first 1 GiB).
     input: PathBuf,
     /// Thread counts, e.g. 1,2,4,8 (default: 1, powers of two, and all cores).
-    #[arg(short = 'T', long, value_delimiter = ',')]
+    #[arg(short = 'T', long, value_delimiter = ',', value_parser = crate::args::parse_threads)]
     threads: Vec<usize>,
     /// Compression level.
     #[arg(short, long, default_value_t = codec::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
     /// Segment size (bytes, K/M suffix allowed) [default: 4M, 16M at levels 8-9].
-    #[arg(long, value_parser = crate::parse_size)]
+    #[arg(long, value_parser = crate::units::parse_size)]
     segment_size: Option<u64>,
     /// Runs per measurement; the median is reported (`--json` also gives the fastest).
     #[arg(long, default_value_t = 3)]

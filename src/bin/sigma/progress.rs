@@ -1,6 +1,7 @@
 //! Progress display on stderr: a bar on a terminal, or (with `--progress` when stderr is not a
 //! terminal) one plain line every second.
 
+use crate::units::{human, mib_per_s};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -72,13 +73,16 @@ impl Progress {
     pub fn for_input(
         label: &str,
         input: Option<&std::fs::File>,
-        common: &crate::Common,
+        common: &crate::args::Common,
     ) -> std::io::Result<Progress> {
         let total = match input {
-            Some(f) => Some(f.metadata()?.len()),
+            Some(f) => {
+                Some(f.metadata()?.len()).filter(|_| f.metadata().is_ok_and(|m| m.is_file()))
+            }
             None => None,
         };
-        Ok(Progress::new(label, total, common.progress, common.quiet))
+        let quiet = common.quiet || common.no_progress;
+        Ok(Progress::new(label, total, common.progress, quiet))
     }
 
     /// Reports that `done` bytes of input have been processed.
@@ -92,7 +96,7 @@ impl Progress {
                 l.last = Instant::now();
                 let secs = l.start.elapsed().as_secs_f64().max(1e-9);
                 let rate = done as f64 / secs;
-                let mut line = format!("{}: {:.1} MB", self.label, done as f64 / 1e6);
+                let mut line = format!("{}: {}", self.label, human(done));
                 if let Some(t) = self.total {
                     let pct = if t == 0 {
                         100.0
@@ -104,12 +108,9 @@ impl Progress {
                     } else {
                         0.0
                     };
-                    line.push_str(&format!(
-                        " / {:.1} MB ({pct:.0}%), ETA {eta:.0} s",
-                        t as f64 / 1e6
-                    ));
+                    line.push_str(&format!(" / {} ({pct:.0}%), ETA {eta:.0} s", human(t)));
                 }
-                line.push_str(&format!(", {:.1} MB/s", rate / 1e6));
+                line.push_str(&format!(", {}", mib_per_s(done, secs)));
                 eprintln!("{line}");
             }
         }

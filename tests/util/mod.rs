@@ -427,3 +427,122 @@ pub fn assert_unchanged(p: &std::path::Path, s: &Snapshot) {
     assert!(now.bytes == s.bytes, "{} was modified", p.display());
     assert_eq!(now.mtime, s.mtime, "{} mtime changed", p.display());
 }
+
+impl Sigma {
+    /// Runs `sigma` with the words of `cmd` (see [`words`]) and stdin from /dev/null.
+    pub fn sh(&self, cmd: &str) -> Run {
+        self.run(words(cmd))
+    }
+
+    /// [`Sigma::sh`] that must exit 0.
+    #[track_caller]
+    pub fn ok(&self, cmd: &str) -> Run {
+        self.sh(cmd).ok()
+    }
+
+    /// Runs `sigma args` with stdin from /dev/null, the `SIGMA_*` variables of the test's own
+    /// environment removed and `envs` set.
+    pub fn run_env<I, S>(&self, args: I, envs: &[(&str, &str)]) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.command(args);
+        c.env_remove("SIGMA_LEVEL")
+            .env_remove("SIGMA_THREADS")
+            .env_remove("SIGMA_MEMORY_LIMIT");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        to_run(c.stdin(Stdio::null()).output().expect("spawn sigma"))
+    }
+}
+
+/// The words of a command line written as one string (`"encode -q -l 1 a"`), for names without
+/// spaces.
+pub fn words(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
+/// A [`Run`] from the output of a `Command` built by hand.
+pub fn run_of(out: process::Output) -> Run {
+    to_run(out)
+}
+
+/// Asserts that the text contains every needle, and shows the text when it does not (a file that
+/// uses it declares `#[macro_use] mod util;`).
+#[allow(unused_macros)]
+macro_rules! has {
+    ($text:expr, $($needle:expr),+ $(,)?) => {{
+        let t: &str = &$text;
+        $(assert!(t.contains($needle), "{:?} expected in:\n{t}", $needle);)+
+    }};
+}
+
+/// The length of `p`, 0 when it does not exist.
+pub fn len_of(p: &Path) -> u64 {
+    fs::metadata(p).map_or(0, |m| m.len())
+}
+
+/// Polls `f` every few milliseconds until it is true or `limit` has passed.
+pub fn wait_until(limit: std::time::Duration, mut f: impl FnMut() -> bool) -> bool {
+    let t = std::time::Instant::now();
+    while t.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    false
+}
+
+/// Sends `signal` (`-TERM`, `-INT`) to process `pid` with the `kill` command.
+pub fn send_signal(signal: &str, pid: u32) {
+    let st = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status();
+    assert!(st.unwrap().success(), "kill {signal} {pid}");
+}
+
+/// Makes a FIFO at `p` with the `mkfifo` command.
+pub fn mkfifo(p: &Path) {
+    assert!(Command::new("mkfifo").arg(p).status().unwrap().success());
+}
+
+/// Writes `data` into the FIFO `p` from a thread (opening it blocks until a reader opens it).
+pub fn feed_fifo(p: &Path, data: Vec<u8>) -> std::thread::JoinHandle<()> {
+    let p = p.to_path_buf();
+    std::thread::spawn(move || {
+        if let Ok(mut f) = fs::OpenOptions::new().write(true).open(&p) {
+            let _ = f.write_all(&data);
+        }
+    })
+}
+
+/// Ends a [`feed_fifo`] thread whatever the reader did: a writer still waiting for a reader is
+/// let through (a FIFO opened read-write never blocks on Linux) and then finds no reader.
+pub fn release_fifo(p: &Path, h: std::thread::JoinHandle<()>) {
+    if !h.is_finished() {
+        let _ = fs::OpenOptions::new().read(true).write(true).open(p);
+    }
+    h.join().unwrap();
+}
+
+/// Sets the modification time of `p`.
+pub fn set_mtime(p: &Path, t: std::time::SystemTime) {
+    let f = fs::OpenOptions::new().write(true).open(p).unwrap();
+    f.set_times(fs::FileTimes::new().set_modified(t)).unwrap();
+}
+
+impl Sigma {
+    /// Starts `sigma args` in the background: stdin and stdout /dev/null, stderr piped.
+    pub fn spawn<I, S>(&self, args: I) -> process::Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.command(args);
+        c.stdin(Stdio::null()).stdout(Stdio::null());
+        c.stderr(Stdio::piped()).spawn().expect("spawn sigma")
+    }
+}

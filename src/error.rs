@@ -5,42 +5,118 @@
 
 use std::io;
 
-/// A glyph stream (the inside of one segment) could not be decoded.
+/// Where in a segment's payload a glyph-level error was found (docs/FORMAT.md, "Error
+/// positions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    /// The glyph whose tag is at this byte offset from the start of the payload (plain and split
+    /// layouts; in the split layout the glyphs start at payload byte 4).
+    Byte(usize),
+    /// The glyph with this number, from 0: the index of its tag in section 'tags' (streams
+    /// layout, whose glyphs are not at any one payload offset).
+    Glyph(usize),
+}
+
+impl std::fmt::Display for Pos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pos::Byte(n) => write!(f, "glyph at payload byte {n}"),
+            Pos::Glyph(n) => write!(f, "glyph {n}"),
+        }
+    }
+}
+
+/// A segment's payload (a glyph stream, or the sections of the split or streams layout) could not
+/// be decoded.
 ///
-/// `at` is the position where the problem was found: the byte offset inside the payload for the
-/// plain layout, inside the glyph part for the split layout, and the glyph's number (its tag's
-/// index) for the streams layout (docs/FORMAT.md).
+/// Every position says its unit (docs/FORMAT.md, "Error positions"): a glyph is located by a
+/// [`Pos`] (a payload byte in the plain and split layouts, a glyph number in the streams layout);
+/// a field of a section, a varint or the end of the sections by its byte offset from the start of
+/// the payload.
 // Variant fields are described by each variant's message.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CodecError {
-    /// The payload ended in the middle of a glyph.
-    #[error("glyph stream cut short at glyph stream position {at}")]
+    /// The glyph stream ended in the middle of a glyph (plain and split layouts): `at` is the
+    /// glyph's first byte, or the field of it that was cut.
+    #[error("the glyph stream ends inside a glyph, at payload byte {at}")]
     Truncated { at: usize },
     /// A glyph would write past the segment's declared raw length.
-    #[error("glyph at glyph stream position {at} writes {len} bytes past the declared raw length {limit}")]
-    OutputOverrun { at: usize, len: u64, limit: usize },
-    /// A REFERENCE points before the start of the segment (or at distance 0).
-    #[error("glyph at glyph stream position {at} references distance {distance}, but only {available} bytes precede it")]
+    #[error("{at} writes {len} bytes past the declared raw length {limit}")]
+    OutputOverrun { at: Pos, len: u64, limit: usize },
+    /// A copy reaches before the start of the segment.
+    #[error("{at} references distance {distance}, but only {available} bytes precede it")]
     BadDistance {
-        at: usize,
+        at: Pos,
         distance: u64,
         available: usize,
     },
-    /// A varint is longer than allowed or overflows.
-    #[error("malformed varint at glyph stream position {at}")]
-    BadVarint { at: usize },
+    /// A varint of a glyph stream that breaks the varint rules (zero-padded, above 2^32 − 1, or
+    /// longer than 5 bytes); `at` is the varint's first byte.
+    #[error("malformed varint at payload byte {at}: {what}")]
+    BadVarint { at: usize, what: &'static str },
     /// The glyphs decoded to fewer bytes than the segment header declares.
-    #[error("glyph stream produced {got} bytes, segment header declares {expected}")]
+    #[error("the glyphs produce {got} bytes, the segment header declares {expected}")]
     ShortOutput { expected: usize, got: usize },
-    /// An entropy-coded section, or the fields it holds, is malformed (`at`: a payload byte, or a
-    /// glyph number in the streams layout).
-    #[error("malformed entropy-coded section at {at}: {what}")]
-    BadLiterals { at: usize, what: &'static str },
-    /// A reserved bit pattern was used.
-    #[error("reserved glyph tag {tag:#04x} at glyph stream position {at}")]
-    ReservedTag { at: usize, tag: u8 },
+    /// A glyph of the split or streams layout cannot take a field from the section that holds it:
+    /// the section runs out, or holds a malformed varint.
+    #[error("{at}: section '{section}' {what}")]
+    Field {
+        at: Pos,
+        section: &'static str,
+        what: &'static str,
+    },
+    /// A section has bytes the glyphs did not use.
+    #[error("section '{section}' has {left} bytes left over after the last glyph")]
+    LeftOver { section: &'static str, left: usize },
+    /// A field of a section (its count, mode byte, code lengths, bitstream lengths or bitstream)
+    /// is invalid; `at` is the payload offset of the field, or of the offending byte in it.
+    #[error("section '{section}' {field} at payload offset {at}: {what}")]
+    BadSection {
+        section: &'static str,
+        field: String,
+        at: usize,
+        what: String,
+    },
+    /// Bytes follow the last section of the payload.
+    #[error("{left} bytes after the last section, at payload offset {at}")]
+    TrailingBytes { at: usize, left: usize },
+}
+
+impl CodecError {
+    /// The error with every payload byte position moved `by` bytes on (a glyph stream that starts
+    /// `by` bytes into the payload).
+    pub(crate) fn shifted(self, by: usize) -> CodecError {
+        let pos = |p: Pos| match p {
+            Pos::Byte(n) => Pos::Byte(n + by),
+            glyph => glyph,
+        };
+        match self {
+            CodecError::Truncated { at } => CodecError::Truncated { at: at + by },
+            CodecError::BadVarint { at, what } => CodecError::BadVarint { at: at + by, what },
+            CodecError::OutputOverrun { at, len, limit } => CodecError::OutputOverrun {
+                at: pos(at),
+                len,
+                limit,
+            },
+            CodecError::BadDistance {
+                at,
+                distance,
+                available,
+            } => CodecError::BadDistance {
+                at: pos(at),
+                distance,
+                available,
+            },
+            CodecError::Field { at, section, what } => CodecError::Field {
+                at: pos(at),
+                section,
+                what,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Errors of the container format and of the pipelines that read and write it.
@@ -98,6 +174,10 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A run would need more memory than its limit allows, even with one segment in flight on one
+    /// thread.
+    #[error("needs at least {} MiB of memory for one segment in flight, more than the memory limit of {} MiB (allow more with --memory-limit, or Options::memory_limit)", needed.div_ceil(1 << 20), limit / (1 << 20))]
+    MemoryLimit { needed: u64, limit: u64 },
     /// An option is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),

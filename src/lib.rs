@@ -41,12 +41,12 @@ pub use file::{
     AtomicOutput, OutputFile, Resumed, TEMP_SUFFIX,
 };
 pub use options::{
-    default_segment_size, optimal_segment_size, Options, SegmentSize, BASE_OVERHEAD,
-    DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,
+    default_memory_limit, default_segment_size, optimal_segment_size, MemoryPlan, Options,
+    SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,
 };
 pub use pipeline::{decode, encode, Progress, Source};
 pub use random::Reader;
 pub use read::Decoder;
-pub use salvage::{salvage, LostRange, SalvageReport};
+pub use salvage::{salvage, salvage_with_memory_limit, LostRange, SalvageReport};
 pub use stats::{peak_rss, Stats};
 pub use write::Encoder;

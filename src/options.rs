@@ -56,6 +56,7 @@ pub struct Options {
     level: u8,
     segment_size: SegmentSize,
     window: usize,
+    memory_limit: Option<u64>,
 }
 
 impl Default for Options {
@@ -73,6 +74,7 @@ impl Options {
             level: codec::DEFAULT_LEVEL,
             segment_size: SegmentSize::Level,
             window: 0,
+            memory_limit: None,
         }
     }
     /// Worker threads; 0 means one per core.
@@ -99,6 +101,19 @@ impl Options {
     pub fn window(mut self, n: usize) -> Options {
         self.window = n;
         self
+    }
+
+    /// The most heap memory a run may plan for, in bytes (`u64::MAX`: no limit). Threads and
+    /// segments in flight shrink to fit it — the output never changes — and a run whose one
+    /// segment on one thread does not fit fails with [`Error::MemoryLimit`] before it allocates
+    /// anything. Default: [`default_memory_limit`].
+    pub fn memory_limit(mut self, bytes: u64) -> Options {
+        self.memory_limit = Some(bytes);
+        self
+    }
+    /// The memory limit after resolving the default.
+    pub fn resolved_memory_limit(&self) -> u64 {
+        self.memory_limit.unwrap_or_else(default_memory_limit)
     }
 
     /// Threads after resolving 0 to the core count.
@@ -172,19 +187,55 @@ impl Options {
         }
     }
 
-    /// Estimated peak heap memory of an encode with these options for an input of `len` bytes:
-    /// buffers × (input buffer + output buffer) + working threads × match tables + fixed overhead,
-    /// where buffers = min(window, segments).
-    pub fn encode_memory_estimate(&self, len: Option<u64>) -> u64 {
+    /// How an encode of an input of `len` bytes (`None`: unknown) holds its memory: buffers =
+    /// min(window, segments), each an input and an output buffer, and working threads with their
+    /// match tables, shrunk to fit the memory limit.
+    pub fn encode_plan(&self, len: Option<u64>) -> Result<MemoryPlan> {
         let seg = self.resolved_segment_size(len);
         let (buffers, raw) = self.pool_shape(seg, len);
-        let threads = self.resolved_threads().min(buffers) as u64;
-        let out = codec::compressed_bound(raw) as u64 + SEGMENT_HEADER_LEN as u64;
-        buffers as u64 * (raw as u64 + out)
-            + threads
-                * (MatchFinder::table_bytes(self.level)
-                    + MatchFinder::scratch_bytes(self.level, raw)) as u64
-            + BASE_OVERHEAD
+        let per_buffer = raw + codec::compressed_bound(raw) + SEGMENT_HEADER_LEN;
+        let per_thread =
+            MatchFinder::table_bytes(self.level) + MatchFinder::scratch_bytes(self.level, raw);
+        self.plan(buffers, per_buffer as u64, per_thread as u64)
+    }
+
+    /// Estimated peak heap memory of an encode with these options for an input of `len` bytes:
+    /// buffers × (input buffer + output buffer) + working threads × match tables + fixed overhead,
+    /// as [`Options::encode_plan`] shapes it (when even one segment on one thread is above the
+    /// memory limit: what that needs).
+    pub fn encode_memory_estimate(&self, len: Option<u64>) -> u64 {
+        plan_estimate(self.encode_plan(len))
+    }
+
+    /// How a decode of a stream with `segment_size` and `raw_len` bytes of original data (`None`:
+    /// unknown, as for a pipe) holds its memory when its largest payload is `largest_payload`
+    /// bytes (`None`: up to a whole segment): buffers = min(window, segments), each an input
+    /// buffer for a payload and an output buffer for a segment, and working threads with their
+    /// stream scratch, shrunk to fit the memory limit.
+    pub fn decode_plan(
+        &self,
+        segment_size: u32,
+        raw_len: Option<u64>,
+        largest_payload: Option<u32>,
+    ) -> Result<MemoryPlan> {
+        let (buffers, raw) = self.pool_shape(segment_size, raw_len);
+        self.decode_plan_for(buffers, raw, input_buffer(raw, largest_payload))
+    }
+
+    /// [`Options::decode_plan`] for at most `buffers` segments in flight of `raw` bytes each,
+    /// read from payloads of at most `input` bytes.
+    pub(crate) fn decode_plan_for(
+        &self,
+        buffers: usize,
+        raw: usize,
+        input: usize,
+    ) -> Result<MemoryPlan> {
+        let per_buffer = raw + input + SEGMENT_HEADER_LEN;
+        self.plan(
+            buffers,
+            per_buffer as u64,
+            codec::stream_scratch_bytes(raw) as u64,
+        )
     }
 
     /// Estimated peak heap memory of a decode with these options of a stream with `segment_size`
@@ -196,20 +247,84 @@ impl Options {
     }
 
     /// [`Options::decode_memory_estimate`] for a file whose index names its largest segment
-    /// payload, `largest_payload` bytes: the input buffers of a file decode are that long.
+    /// payload, `largest_payload` bytes: the input buffers of a file decode are that long. As
+    /// [`Options::decode_plan`] shapes the run (when even one segment on one thread is above the
+    /// memory limit: what that needs).
     pub fn decode_memory_estimate_for(
         &self,
         segment_size: u32,
         raw_len: Option<u64>,
         largest_payload: Option<u32>,
     ) -> u64 {
-        let (buffers, raw) = self.pool_shape(segment_size, raw_len);
-        let input = input_buffer(raw, largest_payload);
-        let threads = self.resolved_threads().min(buffers) as u64;
-        // Plus each worker's stream scratch for entropy-coded segments.
-        buffers as u64 * (raw as u64 + input as u64 + SEGMENT_HEADER_LEN as u64)
-            + threads * codec::stream_scratch_bytes(raw) as u64
-            + BASE_OVERHEAD
+        plan_estimate(self.decode_plan(segment_size, raw_len, largest_payload))
+    }
+
+    /// The most buffers (up to `buffers`) and threads (up to the resolved count, and no more than
+    /// buffers) whose memory fits the limit, preferring threads: buffers × `per_buffer` + threads ×
+    /// `per_thread` + [`BASE_OVERHEAD`].
+    pub(crate) fn plan(
+        &self,
+        buffers: usize,
+        per_buffer: u64,
+        per_thread: u64,
+    ) -> Result<MemoryPlan> {
+        let limit = self.resolved_memory_limit();
+        let buffers = buffers.max(1);
+        let cost = |b: usize, t: usize| {
+            (b as u64)
+                .saturating_mul(per_buffer)
+                .saturating_add((t as u64).saturating_mul(per_thread))
+                .saturating_add(BASE_OVERHEAD)
+        };
+        for threads in (1..=self.resolved_threads().min(buffers)).rev() {
+            let room = limit
+                .saturating_sub(cost(0, threads))
+                .checked_div(per_buffer)
+                .unwrap_or(u64::MAX);
+            let fit = buffers.min(usize::try_from(room).unwrap_or(usize::MAX));
+            if fit >= threads && cost(0, threads) <= limit {
+                return Ok(MemoryPlan {
+                    buffers: fit,
+                    threads,
+                    estimate: cost(fit, threads),
+                });
+            }
+        }
+        Err(Error::MemoryLimit {
+            needed: cost(1, 1),
+            limit,
+        })
+    }
+}
+
+/// How a run holds its memory ([`Options::encode_plan`], [`Options::decode_plan`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryPlan {
+    /// Segments in flight: input and output buffers of each.
+    pub buffers: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Estimated peak heap memory in bytes.
+    pub estimate: u64,
+}
+
+fn plan_estimate(plan: Result<MemoryPlan>) -> u64 {
+    match plan {
+        Ok(p) => p.estimate,
+        Err(Error::MemoryLimit { needed, .. }) => needed,
+        Err(_) => u64::MAX,
+    }
+}
+
+/// The default memory limit: the smaller of 1 GiB and a quarter of physical memory (1 GiB when
+/// the physical memory cannot be read).
+pub fn default_memory_limit() -> u64 {
+    const GIB: u64 = 1 << 30;
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    match sys.total_memory() {
+        0 => GIB,
+        total => GIB.min(total / 4),
     }
 }
 

@@ -278,11 +278,14 @@ pub(crate) fn encode_from(
         Source::Reader(r) => (None, Some(r), None),
     };
     let seg = opts.resolved_segment_size(known_len) as usize;
-    let threads = opts.resolved_threads();
+    // Buffers and workers as the memory limit allows (never more workers than buffers: an input
+    // of few segments does not start idle threads), checked before anything is written.
+    let plan = opts.encode_plan(known_len)?;
+    let (buffers, threads) = (plan.buffers, plan.threads);
     let window = opts.resolved_window();
     let level = opts.get_level();
     let mut stats = Stats::new(threads, seg as u32);
-    stats.memory_estimate = opts.encode_memory_estimate(known_len);
+    stats.memory_estimate = plan.estimate;
     let (mut index, mut written) = match resume {
         Some(r) => (r.index, r.written),
         None => {
@@ -297,10 +300,7 @@ pub(crate) fn encode_from(
             "only file input can be resumed".into(),
         ));
     }
-    let (buffers, raw_cap) = opts.pool_shape(seg as u32, known_len);
-    // No more workers than buffers: an input of few segments does not start idle threads.
-    let threads = threads.min(buffers);
-    stats.threads = threads;
+    let (_, raw_cap) = opts.pool_shape(seg as u32, known_len);
     // Pre-touch only when the input length is known (a file): stream buffers grow with the data.
     let touch = known_len.is_some();
     let cancel = Cancel::new();
@@ -505,35 +505,38 @@ pub fn decode(
         }
     };
     let mut stats = Stats::new(threads, header.segment_size);
-    let (in_pool, out_pool) = match &segments {
+    // Buffers and workers as the memory limit allows (never more workers than buffers: a file of
+    // few segments does not start idle threads), checked before anything is allocated.
+    let (in_pool, out_pool, mut in_flight) = match &segments {
         // Sizes from validated indexes: buffers sized to them (input buffers to the largest
         // payload, not a whole segment), touched on first use.
         Segments::Indexed(file) => {
-            let shape = file.shape(opts);
-            stats.memory_estimate = shape.estimate;
-            // No more workers than buffers: a file of few segments does not start idle threads.
-            threads = threads.min(shape.buffers);
-            stats.threads = threads;
+            let shape = file.shape(opts)?;
+            stats.memory_estimate = shape.plan.estimate;
+            threads = shape.plan.threads;
+            let buffers = shape.plan.buffers;
             (
-                Pool::new(
-                    shape.buffers,
-                    shape.input + SEGMENT_HEADER_LEN,
-                    true,
-                    &cancel,
-                ),
-                Pool::new(shape.buffers, shape.raw, true, &cancel),
+                Pool::new(buffers, shape.input + SEGMENT_HEADER_LEN, true, &cancel),
+                Pool::new(buffers, shape.raw, true, &cancel),
+                buffers,
             )
         }
         // A stream's sizes are claims until verified: buffers grow only as data arrives.
         Segments::Parsed(_) => {
-            stats.memory_estimate =
-                opts.decode_memory_estimate_for(header.segment_size, None, None);
+            let plan = opts.decode_plan(header.segment_size, None, None)?;
+            stats.memory_estimate = plan.estimate;
+            threads = plan.threads;
             (
-                Pool::new(window, 0, false, &cancel),
-                Pool::new(window, 0, false, &cancel),
+                Pool::new(plan.buffers, 0, false, &cancel),
+                Pool::new(plan.buffers, 0, false, &cancel),
+                plan.buffers,
             )
         }
     };
+    stats.threads = threads;
+    // The segment length the stream's plan is for: a later stream of a concatenation may have
+    // longer segments, which are then given fewer buffers (or refused) to stay within the limit.
+    let mut planned_raw = header.segment_size as usize;
     let produce = || -> Result<Option<DecJob<'_>>> {
         let Some(mut enc) = in_pool.get(&cancel) else {
             return Ok(None);
@@ -543,7 +546,35 @@ pub fn decode(
         };
         let (at, enc_end) = match &mut segments {
             Segments::Parsed(p) => match p.next_segment(&mut enc)? {
-                Some((h, at)) => (Located::Parsed(h, at), p.offset()),
+                Some((h, at)) => {
+                    let raw = h.raw_len as usize;
+                    if raw > planned_raw {
+                        let plan = opts
+                            .clone()
+                            .threads(threads)
+                            .decode_plan_for(in_flight, raw, raw)?;
+                        if plan.threads < threads {
+                            return Err(Error::MemoryLimit {
+                                needed: opts
+                                    .clone()
+                                    .threads(threads)
+                                    .memory_limit(u64::MAX)
+                                    .decode_plan_for(1, raw, raw)?
+                                    .estimate,
+                                limit: opts.resolved_memory_limit(),
+                            });
+                        }
+                        // Buffers taken out of circulation for good (this job holds one of each).
+                        for _ in plan.buffers..in_flight {
+                            let (Some(_), Some(_)) = (in_pool.get(&cancel), out_pool.get(&cancel))
+                            else {
+                                return Ok(None);
+                            };
+                        }
+                        (planned_raw, in_flight) = (raw, plan.buffers);
+                    }
+                    (Located::Parsed(h, at), p.offset())
+                }
                 None => return Ok(None),
             },
             Segments::Indexed(file) => match file.next_segment() {

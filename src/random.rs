@@ -42,8 +42,14 @@ pub struct Reader<R> {
 
 impl<R: Read + Seek> Reader<R> {
     /// Opens an encoded stream (or several back to back), reading and validating its header,
-    /// footer and index.
-    pub fn new(mut inner: R) -> Result<Reader<R>> {
+    /// footer and index, under [`crate::default_memory_limit`].
+    pub fn new(inner: R) -> Result<Reader<R>> {
+        Reader::with_memory_limit(inner, crate::default_memory_limit())
+    }
+
+    /// [`Reader::new`], refusing with [`Error::MemoryLimit`] a file whose longest segment (its
+    /// decoded bytes, its payload and the decoder's scratch) needs more than `bytes` of memory.
+    pub fn with_memory_limit(mut inner: R, bytes: u64) -> Result<Reader<R>> {
         let len = inner.seek(SeekFrom::End(0))?;
         let cell = RefCell::new(&mut inner);
         let streams = format::read_streams_at(
@@ -54,6 +60,13 @@ impl<R: Read + Seek> Reader<R> {
             },
             len,
         )?;
+        let entries = || streams.iter().flat_map(|(_, index)| index.entries.iter());
+        let raw = entries().map(|e| e.raw_len as usize).max().unwrap_or(0);
+        let payload = entries().map(|e| e.enc_len as usize).max().unwrap_or(0);
+        crate::Options::new()
+            .threads(1)
+            .memory_limit(bytes)
+            .decode_plan_for(1, raw, payload)?;
         let mut raw_starts = vec![0];
         for (_, index) in &streams {
             raw_starts.push(raw_starts[raw_starts.len() - 1] + index.footer.raw_len);
@@ -116,7 +129,7 @@ impl<R: Read + Seek> Reader<R> {
                 },
                 _ => Error::Io(err),
             })?;
-        segment::decode_indexed(&e, index.header.segment_size, &self.enc, &mut self.out)
+        segment::decode_indexed_in(&e, &index.header, &self.enc, &mut self.out)
             .map_err(|err| format::at_stream(err, base))?;
         self.cached = Some((s, k));
         Ok(off)

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::format::StreamParser;
+use crate::options::Options;
 use crate::segment;
 use std::io::{self, Read};
 
@@ -18,17 +19,26 @@ pub struct Decoder<R: Read> {
     out: Vec<u8>,
     pos: usize,
     failed: bool,
+    /// One thread, one segment at a time, under this memory limit.
+    limit: Options,
 }
 
 impl<R: Read> Decoder<R> {
-    /// A decoder reading the encoded stream from `r`.
+    /// A decoder reading the encoded stream from `r`, under [`crate::default_memory_limit`].
     pub fn new(r: R) -> Decoder<R> {
+        Decoder::with_memory_limit(r, crate::default_memory_limit())
+    }
+
+    /// A decoder that refuses a segment whose decoding would need more than `bytes` of memory
+    /// (its decoded length, its payload and the decoder's scratch) with [`Error::MemoryLimit`].
+    pub fn with_memory_limit(r: R, bytes: u64) -> Decoder<R> {
         Decoder {
             parser: StreamParser::new(r),
             payload: Vec::new(),
             out: Vec::new(),
             pos: 0,
             failed: false,
+            limit: Options::new().threads(1).memory_limit(bytes),
         }
     }
 
@@ -36,6 +46,8 @@ impl<R: Read> Decoder<R> {
         match self.parser.next_segment(&mut self.payload)? {
             None => Ok(false),
             Some((h, at)) => {
+                self.limit
+                    .decode_plan_for(1, h.raw_len as usize, self.payload.len())?;
                 segment::decode(&h, &self.payload, &mut self.out, at)?;
                 self.pos = 0;
                 Ok(true)

@@ -1,9 +1,10 @@
 //! One segment, end to end: raw bytes ⇄ `SegmentHeader + payload`, with checksums.
 
 use crate::codec::{self, MatchFinder};
+use crate::error::CodecError;
 use crate::error::{Error, Result};
 use crate::format::{
-    self, SegmentHeader, FLAG_SPLIT, FLAG_STORED, FLAG_STREAMS, SEGMENT_HEADER_LEN,
+    self, FileHeader, SegmentHeader, FLAG_SPLIT, FLAG_STORED, FLAG_STREAMS, SEGMENT_HEADER_LEN,
 };
 
 /// Encodes `raw` as segment `ordinal` into `out` (cleared first): header then payload.
@@ -38,8 +39,36 @@ pub(crate) fn encode(
     h
 }
 
+/// The error for a payload that format `version` does not allow although its layout is one of
+/// that version's: a streams-layout section in mode 3 (blocks) in a version-2 stream (mode 3 came
+/// with version 3). Only a payload whose checksum holds is blamed; any other is left for
+/// [`decode`] to report. `offset` is the segment header's, for the error.
+pub(crate) fn version_payload_error(
+    h: &SegmentHeader,
+    version: u8,
+    payload: &[u8],
+    offset: u64,
+) -> Option<Error> {
+    if version != 2 || h.flags != FLAG_STREAMS {
+        return None;
+    }
+    let (section, at) = codec::blocked_section(payload)?;
+    (format::payload_hash(payload) == h.payload_hash).then(|| Error::Codec {
+        segment: u64::from(h.ordinal),
+        offset,
+        source: CodecError::BadSection {
+            section,
+            field: "mode byte".into(),
+            at,
+            what: "mode 3 (blocks) is not part of format version 2 (it came with version 3)".into(),
+        },
+    })
+}
+
 /// Decodes and verifies one segment's payload into `out` (replaced). `offset` is where the segment
-/// header sits in the encoded stream, for error messages.
+/// header sits in the encoded stream, for error messages. The header's layout is taken as it is:
+/// whether the stream's format version allows it ([`SegmentHeader::layout_error`],
+/// [`version_payload_error`]) is for the caller to check, as the stream parser does.
 pub(crate) fn decode(
     h: &SegmentHeader,
     payload: &[u8],
@@ -85,11 +114,22 @@ pub(crate) fn decode(
     Ok(())
 }
 
-/// Decodes a segment located through the index: `enc` holds its 36-byte header and payload. The
-/// header must agree with the index entry before anything is decoded.
-pub(crate) fn decode_indexed(
+/// Decodes a segment located through the index of a stream with file header `fh`: `enc` holds its
+/// 36-byte header and payload. The header must agree with the index entry, and its layout and its
+/// sections' modes must be those of the stream's format version, before anything is decoded.
+pub(crate) fn decode_indexed_in(
+    e: &format::IndexEntry,
+    fh: &FileHeader,
+    enc: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    decode_located(e, fh.segment_size, Some(fh.version), enc, out)
+}
+
+fn decode_located(
     e: &format::IndexEntry,
     segment_size: u32,
+    version: Option<u8>,
     enc: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<()> {
@@ -109,5 +149,18 @@ pub(crate) fn decode_indexed(
             what: "segment header disagrees with the index".into(),
         });
     }
-    decode(&h, &enc[SEGMENT_HEADER_LEN..], out, e.enc_offset)
+    let payload = &enc[SEGMENT_HEADER_LEN..];
+    if let Some(version) = version {
+        if let Some(what) = h.layout_error(version) {
+            return Err(Error::CorruptSegment {
+                segment: ordinal,
+                offset: e.enc_offset,
+                what,
+            });
+        }
+        if let Some(err) = version_payload_error(&h, version, payload, e.enc_offset) {
+            return Err(err);
+        }
+    }
+    decode(&h, payload, out, e.enc_offset)
 }

@@ -423,7 +423,10 @@ fn cases() -> Vec<Case> {
         || {
             m!(Error::Codec {
                 segment: 2,
-                source: sigmalang::CodecError::BadDistance { at: 0, .. },
+                source: sigmalang::CodecError::BadDistance {
+                    at: sigmalang::error::Pos::Byte(0),
+                    ..
+                },
                 ..
             } | Error::CorruptSegment { segment: 2, .. })
         },

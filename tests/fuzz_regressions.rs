@@ -118,3 +118,46 @@ fn reference_decoder_reads_the_format_test_vector() {
     sigmalang::codec::decompress(&payload, &mut out, want.len()).unwrap();
     assert_eq!(out, want.as_bytes());
 }
+
+/// The fix-up of the `container` target's checksum-keeping mode reaches every stream of a
+/// concatenation: with every check value of the second stream zeroed, fixing restores a stream
+/// that decodes to both inputs.
+#[test]
+fn stream_check_fixup_reaches_concatenated_streams() {
+    let streams = fuzz::container_streams();
+    let (a, b) = (&streams[0], &streams[1]);
+    let mut both = [a.encoded.clone(), b.encoded.clone()].concat();
+    let want = [a.data.clone(), b.data.clone()].concat();
+    let base = a.encoded.len();
+    let layout = {
+        let second = &both[base..];
+        let mut at = sigmalang::format::FILE_HEADER_LEN;
+        let mut segments = Vec::new();
+        while second[at..at + 4] == sigmalang::format::SEGMENT_MAGIC {
+            segments.push(base + at);
+            let enc_len = u32::from_le_bytes(second[at + 16..at + 20].try_into().unwrap());
+            at += sigmalang::format::SEGMENT_HEADER_LEN + enc_len as usize;
+        }
+        segments
+    };
+    assert!(!layout.is_empty());
+    // The header check, every segment's payload hash and header check, the index check and the
+    // footer check of the second stream.
+    both[base + 12..base + 16].fill(0);
+    for &s in &layout {
+        both[s + 28..s + 36].fill(0);
+    }
+    let footer = both.len() - sigmalang::format::FOOTER_LEN;
+    both[footer - 4..footer].fill(0);
+    both[footer + 36..].fill(0);
+    let mut out = Vec::new();
+    assert!(sigmalang::Decoder::new(&both[..])
+        .read_to_end(&mut out)
+        .is_err());
+    fuzz::fix_stream_checks(&mut both);
+    let mut out = Vec::new();
+    sigmalang::Decoder::new(&both[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    assert!(out == want);
+}

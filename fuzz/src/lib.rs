@@ -10,8 +10,9 @@
 
 use sigmalang::codec::{self, MatchFinder};
 use sigmalang::format::{
-    self, FileHeader, Footer, Index, IndexBuilder, SegmentHeader, FILE_HEADER_LEN, FOOTER_LEN,
-    FOOTER_MAGIC, INDEX_ENTRY_LEN, INDEX_FIXED_LEN, INDEX_MAGIC, SEGMENT_HEADER_LEN, SEGMENT_MAGIC,
+    self, FileHeader, Footer, Index, IndexBuilder, SegmentHeader, FILE_HEADER_LEN, FILE_MAGIC,
+    FOOTER_LEN, FOOTER_MAGIC, INDEX_ENTRY_LEN, INDEX_FIXED_LEN, INDEX_MAGIC, SEGMENT_HEADER_LEN,
+    SEGMENT_MAGIC,
 };
 use sigmalang::{Decoder, Encoder, Options, Source};
 use std::cell::RefCell;
@@ -84,9 +85,14 @@ fn put32(b: &mut [u8], at: usize, v: u32) {
 
 /// Recomputes the xxh32 check of the file header.
 pub fn fix_file_header(s: &mut [u8]) {
-    if s.len() >= FILE_HEADER_LEN {
-        let c = xxh32(&s[..12], 0);
-        put32(s, 12, c);
+    fix_file_header_at(s, 0);
+}
+
+/// Recomputes the xxh32 check of a file header at `at` (if it fits).
+fn fix_file_header_at(s: &mut [u8], at: usize) {
+    if at + FILE_HEADER_LEN <= s.len() {
+        let c = xxh32(&s[at..at + 12], 0);
+        put32(s, at + 12, c);
     }
 }
 
@@ -120,10 +126,20 @@ pub fn fix_index(s: &mut [u8], at: usize, count: u64) -> Option<usize> {
 
 /// Walks a (damaged) stream front to back like a streaming reader and recomputes every check
 /// value it can reach: file header check, each segment's `payload_hash` and header check, the
-/// index check and the footer check.
+/// index check and the footer check — and goes on into the next stream when a footer is followed
+/// by the file magic (docs/FORMAT.md, "Concatenated streams").
 pub fn fix_stream_checks(s: &mut [u8]) {
-    fix_file_header(s);
-    let mut at = FILE_HEADER_LEN;
+    let mut start = Some(0);
+    while let Some(at) = start {
+        start = fix_one_stream(s, at);
+    }
+}
+
+/// [`fix_stream_checks`] for the stream at `start`; returns where the next stream starts, if one
+/// follows this one's footer.
+fn fix_one_stream(s: &mut [u8], start: usize) -> Option<usize> {
+    fix_file_header_at(s, start);
+    let mut at = start + FILE_HEADER_LEN;
     while at + 4 <= s.len() {
         let magic = &s[at..at + 4];
         if magic == SEGMENT_MAGIC && at + SEGMENT_HEADER_LEN <= s.len() {
@@ -136,14 +152,15 @@ pub fn fix_stream_checks(s: &mut [u8]) {
             put32(s, at + 32, c);
             at = end;
         } else if magic == INDEX_MAGIC && at + 12 <= s.len() {
-            if let Some(foot) = fix_index(s, at, le64(s, at + 4)) {
-                fix_footer(s, foot);
-            }
-            return;
+            let foot = fix_index(s, at, le64(s, at + 4))?;
+            fix_footer(s, foot);
+            let next = foot.checked_add(FOOTER_LEN)?;
+            return (s.get(next..next + 4) == Some(&FILE_MAGIC[..])).then_some(next);
         } else {
-            return;
+            return None;
         }
     }
+    None
 }
 
 /// Recomputes, for a whole file read through its footer, the header check, the index check, the
@@ -347,6 +364,7 @@ pub fn check_container(input: &[u8]) {
 /// A byte-at-a-time decoder written from `docs/FORMAT.md` ("Glyph stream"), independent of
 /// `sigmalang::codec::decompress`: `None` for any invalid stream.
 pub fn reference_decompress(input: &[u8], raw_len: usize) -> Option<Vec<u8>> {
+    // At most 5 bytes, the shortest encoding (no zero-padding), a value of at most 2^32 - 1.
     fn varint(input: &[u8], ip: &mut usize) -> Option<u64> {
         let mut v = 0u64;
         for i in 0..5 {
@@ -354,7 +372,7 @@ pub fn reference_decompress(input: &[u8], raw_len: usize) -> Option<Vec<u8>> {
             *ip += 1;
             v |= u64::from(b & 0x7f) << (7 * i);
             if b < 0x80 {
-                return Some(v);
+                return (!(b == 0 && i > 0) && v <= u64::from(u32::MAX)).then_some(v);
             }
         }
         None

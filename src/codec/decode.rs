@@ -12,17 +12,108 @@
 //! cost 3–8% of decode speed (docs/perf-log.md, optimizations log). Everything else is safe.
 
 use super::{push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
-use crate::error::CodecError;
+use crate::error::{CodecError, Pos};
 use crate::varint;
 
 const WILD: usize = 16;
 
+/// An error of the glyph loop. It is as small as `CodecError` was when the loop was tuned (four
+/// words; positions are plain numbers in the layout's unit): a larger error type cost the loop
+/// 3–6% more instructions. [`Fail::error`] makes it a [`CodecError`], with its unit, where
+/// decoding returns.
+#[derive(Debug)]
+enum Fail {
+    /// The glyph stream ends inside a glyph (plain and split layouts; a payload byte).
+    Truncated {
+        at: usize,
+    },
+    OutputOverrun {
+        at: usize,
+        len: u64,
+        limit: usize,
+    },
+    BadDistance {
+        at: usize,
+        distance: u64,
+        available: usize,
+    },
+    /// A malformed varint (plain and split layouts; the payload byte where it starts).
+    BadVarint {
+        at: usize,
+        why: varint::Error,
+    },
+    ShortOutput {
+        expected: usize,
+        got: usize,
+    },
+    /// Glyph `at` cannot take a field from `section`: it runs out (`Incomplete`) or holds a
+    /// malformed varint.
+    Field {
+        at: usize,
+        section: &'static str,
+        why: varint::Error,
+    },
+    LeftOver {
+        section: &'static str,
+        left: usize,
+    },
+}
+
+impl Fail {
+    /// The error for a varint of an inline glyph stream that starts at `at`.
+    #[cold]
+    fn varint(why: varint::Error, at: usize) -> Fail {
+        match why {
+            varint::Error::Incomplete => Fail::Truncated { at },
+            why => Fail::BadVarint { at, why },
+        }
+    }
+
+    /// The [`CodecError`], glyph positions made [`Pos`] by `unit`.
+    #[cold]
+    fn error(self, unit: fn(usize) -> Pos) -> CodecError {
+        match self {
+            Fail::Truncated { at } => CodecError::Truncated { at },
+            Fail::OutputOverrun { at, len, limit } => CodecError::OutputOverrun {
+                at: unit(at),
+                len,
+                limit,
+            },
+            Fail::BadDistance {
+                at,
+                distance,
+                available,
+            } => CodecError::BadDistance {
+                at: unit(at),
+                distance,
+                available,
+            },
+            Fail::BadVarint { at, why } => CodecError::BadVarint {
+                at,
+                what: why.what(),
+            },
+            Fail::ShortOutput { expected, got } => CodecError::ShortOutput { expected, got },
+            Fail::Field { at, section, why } => CodecError::Field {
+                at: unit(at),
+                section,
+                what: match why {
+                    varint::Error::Incomplete => "runs out",
+                    varint::Error::ZeroPadded => "holds a zero-padded varint",
+                    varint::Error::TooLarge => "holds a varint above 2^32 - 1",
+                    varint::Error::TooLong => "holds a varint longer than 5 bytes",
+                },
+            },
+            Fail::LeftOver { section, left } => CodecError::LeftOver { section, left },
+        }
+    }
+}
+
 /// Checks that `len` more bytes fit before `raw_len` and returns it as `usize`.
 #[inline(always)]
-fn fits(len: u64, op: usize, raw_len: usize, at: usize) -> Result<usize, CodecError> {
+fn fits(len: u64, op: usize, raw_len: usize, at: usize) -> Result<usize, Fail> {
     let room = (raw_len - op) as u64;
     if len > room {
-        return Err(CodecError::OutputOverrun {
+        return Err(Fail::OutputOverrun {
             at,
             len: len - room,
             limit: raw_len,
@@ -108,25 +199,30 @@ fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
 /// `input`: a corrupt stream is an error naming the payload offset of the bad glyph, and `out` is
 /// then emptied.
 pub fn decompress(input: &[u8], out: &mut Vec<u8>, raw_len: usize) -> Result<(), CodecError> {
-    into_exact(out, raw_len, |out| {
+    into_exact(out, raw_len, Pos::Byte, |out| {
         decode_into(&mut Inline { input, ip: 0 }, out)
     })
 }
 
 /// Runs `decode` on `out` sized to exactly `raw_len` bytes; on error `out` is emptied, so no
-/// partial output is ever left behind.
+/// partial output is ever left behind, and the error's glyph positions are made [`Pos`] by `unit`.
+/// Not inlined: the glyph loop inside compiles best as a function of its own (3% fewer
+/// instructions at level 3 than inlined into [`decode_layout`]).
+#[inline(never)]
 fn into_exact(
     out: &mut Vec<u8>,
     raw_len: usize,
-    decode: impl FnOnce(&mut [u8]) -> Result<(), CodecError>,
+    unit: fn(usize) -> Pos,
+    decode: impl FnOnce(&mut [u8]) -> Result<(), Fail>,
 ) -> Result<(), CodecError> {
     // Reusing the buffer's previous contents as scratch avoids zeroing it per segment.
     out.resize(raw_len, 0);
     let r = decode(out);
-    if r.is_err() {
+    if let Err(e) = r {
         out.clear();
+        return Err(e.error(unit));
     }
-    r
+    Ok(())
 }
 
 thread_local! {
@@ -136,30 +232,54 @@ thread_local! {
     };
 }
 
-fn le32_at(input: &[u8], at: usize) -> Result<usize, CodecError> {
+/// The names of the streams layout's five sections, in payload order (docs/FORMAT.md).
+pub(crate) const STREAM_SECTIONS: [&str; 5] = ["tags", "lengths", "los", "his", "bytes"];
+
+/// The `u32` count field of section `name` at `input[at..]`.
+fn count_at(input: &[u8], at: usize, name: &'static str) -> Result<usize, CodecError> {
     input
         .get(at..at + 4)
         .map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize)
-        .ok_or(CodecError::Truncated { at })
+        .ok_or_else(|| CodecError::BadSection {
+            section: name,
+            field: "count".into(),
+            at,
+            what: format!(
+                "cut short: needs 4 bytes, the payload has {}",
+                input.len().saturating_sub(at)
+            ),
+        })
 }
 
-/// Decodes the section (`count` u32, then a byte section) at `input[at..]` into `out`;
-/// returns where the next section starts. `limit`, when given, bounds `count` and names the
-/// violation.
+/// Decodes section `name` (a `count` u32, then a byte section of modes up to `max_mode`) at
+/// `input[at..]` into `out`; returns where the next section starts. A count above `limit` is an
+/// error before anything is allocated.
 fn section(
     input: &[u8],
     at: usize,
-    limit: Option<(usize, &'static str)>,
+    name: &'static str,
+    limit: usize,
+    max_mode: u8,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    let count = le32_at(input, at)?;
-    if let Some((limit, what)) = limit {
-        if count > limit {
-            return Err(CodecError::BadLiterals { at, what });
-        }
+    let count = count_at(input, at, name)?;
+    if count > limit {
+        return Err(CodecError::BadSection {
+            section: name,
+            field: "count".into(),
+            at,
+            what: format!("{count} bytes, more than the segment's raw length {limit}"),
+        });
     }
     let start = at + 4;
-    let used = super::huffman::decode(input.get(start..).unwrap_or(&[]), count, out, start)?;
+    let used = super::huffman::decode(
+        input.get(start..).unwrap_or(&[]),
+        count,
+        out,
+        start,
+        max_mode,
+    )
+    .map_err(|e| e.in_section(name))?;
     Ok(start + used)
 }
 
@@ -188,23 +308,28 @@ fn decode_layout(
     match layout {
         super::Layout::Plain => decompress(input, out, raw_len),
         super::Layout::Split => {
-            let glyph_len = le32_at(input, 0)?;
+            // Positions inside the glyphs count from the payload's start, 4 bytes before them.
+            let glyph_len = count_at(input, 0, "glyphs")?;
             let Some(glyphs) = input.get(4..).and_then(|r| r.get(..glyph_len)) else {
-                return Err(CodecError::Truncated { at: 0 });
+                return Err(CodecError::BadSection {
+                    section: "glyphs",
+                    field: "count".into(),
+                    at: 0,
+                    what: format!(
+                        "{glyph_len} bytes, but the payload has {} after the count",
+                        input.len() - 4
+                    ),
+                });
             };
             SCRATCH.with(|cell| {
                 let mut bufs = cell.borrow_mut();
                 let lits = &mut bufs[4];
-                let end = section(
-                    input,
-                    4 + glyph_len,
-                    Some((raw_len, "more literals than the segment's length")),
-                    lits,
-                )?;
+                // The split layout is version 1's: its byte section has modes 0 and 1.
+                let end = section(input, 4 + glyph_len, "literals", raw_len, 1, lits)?;
                 if end != input.len() {
-                    return Err(CodecError::BadLiterals {
+                    return Err(CodecError::TrailingBytes {
                         at: end,
-                        what: "bytes after the literal section",
+                        left: input.len() - end,
                     });
                 }
                 let mut fields = Split {
@@ -215,7 +340,8 @@ fn decode_layout(
                     lits,
                     lp: 0,
                 };
-                into_exact(out, raw_len, |out| decode_into(&mut fields, out))
+                into_exact(out, raw_len, Pos::Byte, |out| decode_into(&mut fields, out))
+                    .map_err(|e| e.shifted(4))
             })
         }
         super::Layout::Streams => SCRATCH.with(|cell| {
@@ -224,34 +350,20 @@ fn decode_layout(
                 super::touch_once(v, cap);
             }
             let [tags, lens, los, his, lits] = &mut *bufs;
-            // Every glyph writes at least one byte, and so does every literal: a count above
-            // `raw_len` is an error before anything is allocated for it.
+            // No stream of a valid payload holds more bytes than the segment's raw length
+            // (docs/FORMAT.md, "Streams layout"): a count above it is an error before anything is
+            // allocated for it.
             let mut at = 0;
-            let most = |what| Some((raw_len, what));
-            at = section(
-                input,
-                at,
-                most("more glyphs than the segment's length"),
-                tags,
-            )?;
-            at = section(input, at, None, lens)?;
-            at = section(
-                input,
-                at,
-                most("more offsets than the segment's length"),
-                los,
-            )?;
-            at = section(input, at, None, his)?;
-            at = section(
-                input,
-                at,
-                most("more literals than the segment's length"),
-                lits,
-            )?;
+            for (name, buf) in STREAM_SECTIONS
+                .into_iter()
+                .zip([&mut *tags, &mut *lens, &mut *los, &mut *his, &mut *lits])
+            {
+                at = section(input, at, name, raw_len, 3, buf)?;
+            }
             if at != input.len() {
-                return Err(CodecError::BadLiterals {
+                return Err(CodecError::TrailingBytes {
                     at,
-                    what: "bytes after the last section",
+                    left: input.len() - at,
                 });
             }
             let mut fields = Streams {
@@ -263,9 +375,44 @@ fn decode_layout(
                 lits,
                 lp: 0,
             };
-            into_exact(out, raw_len, |out| decode_into(&mut fields, out))
+            into_exact(out, raw_len, Pos::Glyph, |out| {
+                decode_into(&mut fields, out)
+            })
         }),
     }
+}
+
+/// The section of a streams-layout payload that is in mode 3 (blocks), if any: its name and the
+/// payload offset of its mode byte. Walks the five sections' headers without decoding them and
+/// stops (`None`) at anything malformed, which decoding reports. Version 2 files may not use
+/// mode 3 (docs/FORMAT.md, "Versioning").
+pub(crate) fn blocked_section(input: &[u8]) -> Option<(&'static str, usize)> {
+    let mut at = 0;
+    for name in STREAM_SECTIONS {
+        let count = input.get(at..at + 4)?;
+        let count = u32::from_le_bytes(count.try_into().unwrap()) as usize;
+        at += 4;
+        let mode = *input.get(at)?;
+        let mut ip = at + 1;
+        match mode {
+            0 => ip += count,
+            1 | 2 => {
+                ip += 1 + usize::from(*input.get(ip)?) / 2 + 1;
+                let mut len = varint::read(input, &mut ip).ok()?;
+                if mode == 2 {
+                    for _ in 0..3 {
+                        varint::read(input, &mut ip).ok()?;
+                    }
+                }
+                len = len.min(input.len() as u64);
+                ip += len as usize;
+            }
+            3 => return Some((name, at)),
+            _ => return None,
+        }
+        at = ip;
+    }
+    None
 }
 
 /// Where the glyph decoder takes each field of a glyph from. The plain layout reads them all from
@@ -290,11 +437,11 @@ unsafe trait Fields {
     /// Consumes `k` (0 or 1) tags after a [`Fields::peek`] that returned one.
     fn skip(&mut self, k: usize);
     /// The low distance byte of a REFERENCE.
-    fn lo(&mut self, at: usize) -> Result<u8, CodecError>;
+    fn lo(&mut self, at: usize) -> Result<u8, Fail>;
     /// A length varint.
-    fn len(&mut self) -> Result<u64, CodecError>;
+    fn len(&mut self) -> Result<u64, Fail>;
     /// The high distance varint of a REFERENCE.
-    fn hi(&mut self) -> Result<u64, CodecError>;
+    fn hi(&mut self) -> Result<u64, Fail>;
     /// The distance fields a REFERENCE without a length varint would have next, not consumed:
     /// `(hi << 8 | lo, bytes of the hi varint)`. `None` unless both are there and the varint has one
     /// or two bytes; the general path then decides.
@@ -307,11 +454,11 @@ unsafe trait Fields {
     /// `skip` may consume); never more than that (see the trait's safety contract).
     fn literals_left(&self) -> usize;
     /// The error for a literal run that overruns [`Fields::literals`].
-    fn literals_short(at: usize) -> CodecError;
+    fn literals_short(at: usize) -> Fail;
     /// The `n` pattern bytes of a COMPOSITE.
-    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError>;
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], Fail>;
     /// Called after the last glyph: every field must have been used.
-    fn finish(&self) -> Result<(), CodecError>;
+    fn finish(&self) -> Result<(), Fail>;
 }
 
 /// Every field inline, in glyph order, from one buffer.
@@ -334,21 +481,20 @@ unsafe impl Fields for Inline<'_> {
         self.ip += k;
     }
     #[inline(always)]
-    fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
-        let &b = self
-            .input
-            .get(self.ip)
-            .ok_or(CodecError::Truncated { at })?;
+    fn lo(&mut self, at: usize) -> Result<u8, Fail> {
+        let &b = self.input.get(self.ip).ok_or(Fail::Truncated { at })?;
         self.ip += 1;
         Ok(b)
     }
     #[inline(always)]
-    fn len(&mut self) -> Result<u64, CodecError> {
-        varint::read(self.input, &mut self.ip)
+    fn len(&mut self) -> Result<u64, Fail> {
+        let r = varint::read(self.input, &mut self.ip);
+        r.map_err(|e| Fail::varint(e, self.ip))
     }
     #[inline(always)]
-    fn hi(&mut self) -> Result<u64, CodecError> {
-        varint::read(self.input, &mut self.ip)
+    fn hi(&mut self) -> Result<u64, Fail> {
+        let r = varint::read(self.input, &mut self.ip);
+        r.map_err(|e| Fail::varint(e, self.ip))
     }
     #[inline(always)]
     fn peek_distance(&self) -> Option<(u64, usize)> {
@@ -367,19 +513,19 @@ unsafe impl Fields for Inline<'_> {
     fn literals_left(&self) -> usize {
         self.input.len() - self.ip
     }
-    fn literals_short(at: usize) -> CodecError {
-        CodecError::Truncated { at }
+    fn literals_short(at: usize) -> Fail {
+        Fail::Truncated { at }
     }
     #[inline(always)]
-    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError> {
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], Fail> {
         let p = self
             .input
             .get(self.ip..self.ip + n)
-            .ok_or(CodecError::Truncated { at })?;
+            .ok_or(Fail::Truncated { at })?;
         self.ip += n;
         Ok(p)
     }
-    fn finish(&self) -> Result<(), CodecError> {
+    fn finish(&self) -> Result<(), Fail> {
         Ok(())
     }
 }
@@ -403,15 +549,15 @@ unsafe impl Fields for Split<'_> {
         self.glyphs.skip(k)
     }
     #[inline(always)]
-    fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
+    fn lo(&mut self, at: usize) -> Result<u8, Fail> {
         self.glyphs.lo(at)
     }
     #[inline(always)]
-    fn len(&mut self) -> Result<u64, CodecError> {
+    fn len(&mut self) -> Result<u64, Fail> {
         self.glyphs.len()
     }
     #[inline(always)]
-    fn hi(&mut self) -> Result<u64, CodecError> {
+    fn hi(&mut self) -> Result<u64, Fail> {
         self.glyphs.hi()
     }
     #[inline(always)]
@@ -430,21 +576,22 @@ unsafe impl Fields for Split<'_> {
     fn literals_left(&self) -> usize {
         self.lits.len() - self.lp
     }
-    fn literals_short(at: usize) -> CodecError {
-        CodecError::BadLiterals {
+    fn literals_short(at: usize) -> Fail {
+        Fail::Field {
             at,
-            what: "glyphs use more literals than the section holds",
+            section: "literals",
+            why: varint::Error::Incomplete,
         }
     }
     #[inline(always)]
-    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError> {
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], Fail> {
         self.glyphs.pattern(n, at)
     }
-    fn finish(&self) -> Result<(), CodecError> {
+    fn finish(&self) -> Result<(), Fail> {
         if self.lp != self.lits.len() {
-            return Err(CodecError::BadLiterals {
-                at: self.glyphs.ip,
-                what: "literals left over after the last glyph",
+            return Err(Fail::LeftOver {
+                section: "literals",
+                left: self.lits.len() - self.lp,
             });
         }
         Ok(())
@@ -475,21 +622,24 @@ unsafe impl Fields for Streams<'_> {
         self.tags.skip(k)
     }
     #[inline(always)]
-    fn lo(&mut self, at: usize) -> Result<u8, CodecError> {
-        let &b = self.los.get(self.op).ok_or(CodecError::BadLiterals {
+    fn lo(&mut self, at: usize) -> Result<u8, Fail> {
+        let &b = self.los.get(self.op).ok_or(Fail::Field {
             at,
-            what: "glyphs use more distance bytes than the section holds",
+            section: "los",
+            why: varint::Error::Incomplete,
         })?;
         self.op += 1;
         Ok(b)
     }
     #[inline(always)]
-    fn len(&mut self) -> Result<u64, CodecError> {
-        self.lens.len()
+    fn len(&mut self) -> Result<u64, Fail> {
+        let r = varint::read(self.lens.input, &mut self.lens.ip);
+        r.map_err(|why| self.field("lengths", why))
     }
     #[inline(always)]
-    fn hi(&mut self) -> Result<u64, CodecError> {
-        self.his.hi()
+    fn hi(&mut self) -> Result<u64, Fail> {
+        let r = varint::read(self.his.input, &mut self.his.ip);
+        r.map_err(|why| self.field("his", why))
     }
     #[inline(always)]
     fn peek_distance(&self) -> Option<(u64, usize)> {
@@ -511,11 +661,15 @@ unsafe impl Fields for Streams<'_> {
     fn literals_left(&self) -> usize {
         self.lits.len() - self.lp
     }
-    fn literals_short(at: usize) -> CodecError {
-        Split::literals_short(at)
+    fn literals_short(at: usize) -> Fail {
+        Fail::Field {
+            at,
+            section: "bytes",
+            why: varint::Error::Incomplete,
+        }
     }
     #[inline(always)]
-    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], CodecError> {
+    fn pattern(&mut self, n: usize, at: usize) -> Result<&[u8], Fail> {
         let p = self
             .lits
             .get(self.lp..self.lp + n)
@@ -523,19 +677,30 @@ unsafe impl Fields for Streams<'_> {
         self.lp += n;
         Ok(p)
     }
-    fn finish(&self) -> Result<(), CodecError> {
-        let at = self.tags.ip;
-        let left = |what| Err(CodecError::BadLiterals { at, what });
-        if self.lens.ip != self.lens.input.len() {
-            return left("lengths left over after the last glyph");
+    fn finish(&self) -> Result<(), Fail> {
+        let left = [
+            ("lengths", self.lens.input.len() - self.lens.ip),
+            ("los", self.los.len() - self.op),
+            ("his", self.his.input.len() - self.his.ip),
+            ("bytes", self.lits.len() - self.lp),
+        ];
+        match left.into_iter().find(|&(_, n)| n > 0) {
+            Some((section, left)) => Err(Fail::LeftOver { section, left }),
+            None => Ok(()),
         }
-        if self.op != self.los.len() || self.his.ip != self.his.input.len() {
-            return left("distances left over after the last glyph");
+    }
+}
+
+impl Streams<'_> {
+    /// The error for the current glyph (whose tag was the last one taken) when `section` runs out
+    /// or holds a malformed varint.
+    #[cold]
+    fn field(&self, section: &'static str, why: varint::Error) -> Fail {
+        Fail::Field {
+            at: self.tags.ip - 1,
+            section,
+            why,
         }
-        if self.lp != self.lits.len() {
-            return left("literals left over after the last glyph");
-        }
-        Ok(())
     }
 }
 
@@ -548,7 +713,13 @@ fn short_distance(lo: u8, b0: u8, b1: u8) -> Option<(u64, usize)> {
         return None;
     }
     let hi = u64::from(b0 & 0x7f) | (u64::from(b1 & 0x7f) * u64::from(more)) << 7;
-    Some(((hi << 8) | u64::from(lo), 1 + usize::from(more)))
+    let d = (hi << 8) | u64::from(lo);
+    // A second byte of 0 (zero-padding, an error) leaves `hi` below 128: the general path, which
+    // reports it.
+    if d < u64::from(more) << 15 {
+        return None;
+    }
+    Some((d, 1 + usize::from(more)))
 }
 
 /// `a` when `c`, else `b`, as a conditional move rather than a branch.
@@ -569,7 +740,7 @@ fn ref_or_delta<F: Fields>(
     reps: &mut [usize; 4],
     tag: u8,
     at: usize,
-) -> Result<usize, CodecError> {
+) -> Result<usize, Fail> {
     let r = tag < 0x80;
     let mask = 0x0f | (0x30 * u8::from(r));
     let field = tag & mask;
@@ -590,7 +761,7 @@ fn ref_or_delta<F: Fields>(
     // room first decoded level 1 2–3% slower.
     if F::TWO_CHUNKS || !wild(out, op, dist, len, F::TWO_CHUNKS) {
         if dist > op {
-            return Err(CodecError::BadDistance {
+            return Err(Fail::BadDistance {
                 at,
                 distance: dist as u64,
                 available: op,
@@ -614,7 +785,7 @@ fn literal_glyph<F: Fields>(
     op: usize,
     tag: u8,
     at: usize,
-) -> Result<usize, CodecError> {
+) -> Result<usize, Fail> {
     let raw_len = out.len();
     let mut op = op;
     let mut n = u64::from(tag & 0x3f);
@@ -646,7 +817,7 @@ fn copy_glyph<F: Fields>(
     reps: &mut [usize; 4],
     tag: u8,
     at: usize,
-) -> Result<usize, CodecError> {
+) -> Result<usize, Fail> {
     let raw_len = out.len();
     let mut op = op;
     match tag >> 6 {
@@ -659,7 +830,7 @@ fn copy_glyph<F: Fields>(
             let hi = f.hi()?;
             let dist = ((hi << 8) | u64::from(lo)) + 1;
             if dist > op as u64 {
-                return Err(CodecError::BadDistance {
+                return Err(Fail::BadDistance {
                     at,
                     distance: dist,
                     available: op,
@@ -678,7 +849,7 @@ fn copy_glyph<F: Fields>(
             }
             let dist = reps[slot];
             if dist > op {
-                return Err(CodecError::BadDistance {
+                return Err(Fail::BadDistance {
                     at,
                     distance: dist as u64,
                     available: op,
@@ -717,7 +888,7 @@ fn copy_glyph<F: Fields>(
 /// advances the cursors by the run's length, or by nothing when the glyph is a copy, then decodes
 /// the copy that follows (every stream this encoder writes has one after each literal run). Long
 /// runs, runs after runs and the last bytes take the general path.
-fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), CodecError> {
+fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), Fail> {
     let raw_len = out.len();
     let mut reps = INITIAL_OFFSETS;
     let mut op = 0usize;
@@ -763,7 +934,7 @@ fn decode_into<F: Fields>(f: &mut F, out: &mut [u8]) -> Result<(), CodecError> {
         };
     }
     if op != raw_len {
-        return Err(CodecError::ShortOutput {
+        return Err(Fail::ShortOutput {
             expected: raw_len,
             got: op,
         });

@@ -485,16 +485,71 @@ impl<'a> Bits<'a> {
     }
 }
 
+/// A byte section that could not be decoded: which field, where (a payload offset: the field's
+/// first byte, or the offending byte in it) and what is wrong. The enclosing layout names the
+/// section ([`CodecError::BadSection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SectionError {
+    pub field: String,
+    pub at: usize,
+    pub what: String,
+}
+
+impl SectionError {
+    fn new(field: impl Into<String>, at: usize, what: impl Into<String>) -> SectionError {
+        SectionError {
+            field: field.into(),
+            at,
+            what: what.into(),
+        }
+    }
+
+    /// The error as a [`CodecError`] of the section named `section`.
+    pub(crate) fn in_section(self, section: &'static str) -> CodecError {
+        CodecError::BadSection {
+            section,
+            field: self.field,
+            at: self.at,
+            what: self.what,
+        }
+    }
+}
+
+/// The error for a section field that the payload cuts short: `need` bytes at `at`, `left` there.
+fn cut(field: &str, at: usize, need: impl std::fmt::Display, left: usize) -> SectionError {
+    SectionError::new(
+        field,
+        at,
+        format!("cut short: needs {need} bytes, the payload has {left}"),
+    )
+}
+
+/// A field's name in errors: `field` itself, or `block j field` inside a section of blocks. Only
+/// built for an error: decoding a valid section allocates nothing.
+#[cold]
+fn field_name(block: Option<usize>, field: &str) -> String {
+    match block {
+        Some(j) => format!("block {j} {field}"),
+        None => field.to_string(),
+    }
+}
+
 /// Decodes symbols into `out[k..]` from `b`, then checks that the codes filled the bitstream
-/// exactly (its padding bits zero). `at` is the stream's offset in the payload, for errors.
+/// exactly (its padding bits zero). `at` is the bitstream's offset in the payload; `block` and
+/// `stream` (mode 2's bitstream number) name it in errors.
 fn finish(
     b: &mut Bits<'_>,
     table: &[u16; TABLE],
     out: &mut [u8],
     mut k: usize,
     at: usize,
-) -> Result<(), CodecError> {
-    let bad = |what: &'static str, off: usize| CodecError::BadLiterals { at: at + off, what };
+    (block, stream): (Option<usize>, Option<usize>),
+) -> Result<(), SectionError> {
+    let name = || match stream {
+        Some(j) => field_name(block, &format!("bitstream {j}")),
+        None => field_name(block, "bitstream"),
+    };
+    let no_code = |off: usize| SectionError::new(name(), at + off, "bit pattern matches no code");
     // Five codes per refill (5 × 11 ≤ 56 bits) with no further checks; an invalid pattern
     // (length 0) consumes nothing and is caught per batch.
     const BATCH: usize = 5;
@@ -507,12 +562,12 @@ fn finish(
             *slot = symbol(e);
         }
         if seen & NO_CODE != 0 {
-            return Err(bad("bit pattern matches no code", b.sp));
+            return Err(no_code((b.sp * 8 - b.n as usize) / 8));
         }
         k += BATCH;
     }
     // The rest, a byte at a time near the end of the stream.
-    for slot in &mut out[k..] {
+    for i in k..out.len() {
         while b.n <= 56 && b.sp < b.s.len() {
             b.acc |= u64::from(b.s[b.sp]) << b.n;
             b.sp += 1;
@@ -520,91 +575,166 @@ fn finish(
         }
         let e = table[(b.acc & (TABLE as u64 - 1)) as usize];
         let l = code_len(e);
+        let bit = b.sp * 8 - b.n as usize;
         if l == 0 {
-            return Err(bad("bit pattern matches no code", b.sp));
+            return Err(no_code(bit / 8));
         }
         if l > b.n {
-            return Err(CodecError::Truncated { at: at + b.s.len() });
+            return Err(SectionError::new(
+                name(),
+                at,
+                format!(
+                    "its {} bytes end inside the code of byte {i} of {}",
+                    b.s.len(),
+                    out.len()
+                ),
+            ));
         }
-        *slot = symbol(e);
+        out[i] = symbol(e);
         b.acc >>= l;
         b.n -= l;
     }
     let consumed = b.sp as u64 * 8 - u64::from(b.n);
     if consumed.div_ceil(8) != b.s.len() as u64 {
-        return Err(bad("bitstream longer than its codes", 0));
+        return Err(SectionError::new(
+            name(),
+            at,
+            format!(
+                "{} bytes, but its codes end after {}",
+                b.s.len(),
+                consumed.div_ceil(8)
+            ),
+        ));
     }
     let pad = (8 - consumed % 8) % 8;
     if pad > 0 && b.s[b.s.len() - 1] >> (8 - pad) != 0 {
-        return Err(bad("padding bits set", b.s.len() - 1));
+        return Err(SectionError::new(
+            name(),
+            at + b.s.len() - 1,
+            "padding bits after the last code set",
+        ));
     }
     Ok(())
 }
 
 /// Decodes a byte section of `count` bytes at the start of `input` into `out` (replaced; its
-/// contents are unspecified after an error).
-/// Returns the bytes of `input` it occupied. `at` is the section's offset in the payload, for errors.
-pub fn decode(
+/// contents are unspecified after an error). Returns the bytes of `input` it occupied. `at` is the
+/// section's offset in the payload, for errors; `max_mode` the highest mode the layout allows (1
+/// in the split layout, written only by version 1; 3 in the streams layout).
+pub(crate) fn decode(
     input: &[u8],
     count: usize,
     out: &mut Vec<u8>,
     at: usize,
-) -> Result<usize, CodecError> {
+    max_mode: u8,
+) -> Result<usize, SectionError> {
     // Every code is at least one bit and a raw byte is eight: a count the input cannot hold is an
     // error before anything is allocated for it.
     if count as u64 > input.len() as u64 * 8 {
-        return Err(CodecError::Truncated {
-            at: at + input.len(),
-        });
+        return Err(SectionError::new(
+            "count",
+            at,
+            format!(
+                "{count} bytes cannot fit in the {} bytes left in the payload",
+                input.len()
+            ),
+        ));
     }
+    let Some(&mode) = input.first() else {
+        return Err(cut("mode byte", at, 1, 0));
+    };
+    check_mode(mode, count, max_mode, "mode byte", at)?;
     // Every byte is written below: reuse what the buffer held (the decoder's scratch keeps its
     // length between segments) instead of zeroing it per section.
     out.resize(count, 0);
-    if input.first() != Some(&3) {
-        return decode_into(input, out, at);
+    if mode != 3 {
+        return decode_into(input, out, at, None);
     }
-    // Mode 3: a section of modes 0–2 per block (`decode_into` rejects mode 3 inside).
+    // Mode 3: a section of modes 0–2 per block.
     let mut ip = 1;
-    for block in out.chunks_mut(BLOCK) {
+    for (j, block) in out.chunks_mut(BLOCK).enumerate() {
         let rest = input.get(ip..).unwrap_or(&[]);
-        ip += decode_into(rest, block, at + ip)?;
+        let Some(&mode) = rest.first() else {
+            return Err(cut(&field_name(Some(j), "mode byte"), at + ip, 1, 0));
+        };
+        if mode == 3 {
+            return Err(SectionError::new(
+                field_name(Some(j), "mode byte"),
+                at + ip,
+                "mode 3 inside a section of blocks",
+            ));
+        }
+        ip += decode_into(rest, block, at + ip, Some(j))?;
     }
     Ok(ip)
 }
 
-/// Decodes a byte section of mode 0, 1 or 2 into `out`, whose length is the symbol count.
+/// Checks a section's mode byte against the modes the layout allows and the rule that an empty
+/// section is mode 0.
+fn check_mode(
+    mode: u8,
+    count: usize,
+    max_mode: u8,
+    field: &str,
+    at: usize,
+) -> Result<(), SectionError> {
+    let what = if mode > 3 {
+        format!("reserved mode {mode}")
+    } else if mode > max_mode {
+        format!(
+            "mode {mode} ({}) is not allowed in the split layout (format version 1 has modes 0 and 1)",
+            ["raw", "Huffman", "four bitstreams", "blocks"][usize::from(mode)]
+        )
+    } else if count == 0 && mode != 0 {
+        format!("mode {mode} for an empty section (an empty section is mode 0)")
+    } else {
+        return Ok(());
+    };
+    Err(SectionError::new(field, at, what))
+}
+
+/// Decodes a byte section of mode 0, 1 or 2 into `out`, whose length is the symbol count (at
+/// least 1; the mode has been checked). `block` is its block number in mode 3, for errors.
 #[inline(always)]
-fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecError> {
+fn decode_into(
+    input: &[u8],
+    out: &mut [u8],
+    at: usize,
+    block: Option<usize>,
+) -> Result<usize, SectionError> {
     let count = out.len();
-    let bad = |what: &'static str, off: usize| CodecError::BadLiterals { at: at + off, what };
-    let truncated = |off: usize| CodecError::Truncated { at: at + off };
-    let varint_at = |ip: &mut usize| {
+    let field = |f: &str| field_name(block, f);
+    let bad = |f: &str, off: usize, what: &str| SectionError::new(field(f), at + off, what);
+    let varint_at = |f: &str, ip: &mut usize| {
+        let start = *ip;
         varint::read(input, ip).map_err(|e| match e {
-            CodecError::Truncated { at: a } => CodecError::Truncated { at: at + a },
-            CodecError::BadVarint { at: a } => CodecError::BadVarint { at: at + a },
-            other => other,
+            varint::Error::Incomplete => SectionError::new(
+                field(f),
+                at + start,
+                "varint cut short by the end of the payload",
+            ),
+            e => SectionError::new(
+                field(f),
+                at + start,
+                format!("malformed varint: {}", e.what()),
+            ),
         })
     };
-    let Some(&mode) = input.first() else {
-        return Err(truncated(0));
-    };
+    let mode = input[0];
     if mode == 0 {
         let Some(raw) = input.get(1..1 + count) else {
-            return Err(truncated(0));
+            return Err(cut(&field("raw bytes"), at + 1, count, input.len() - 1));
         };
         out.copy_from_slice(raw);
         return Ok(1 + count);
     }
-    if mode > 2 {
-        return Err(CodecError::ReservedTag { at, tag: mode });
-    }
     let Some(&max_sym) = input.get(1) else {
-        return Err(truncated(0));
+        return Err(cut(&field("max_symbol"), at + 1, 1, 0));
     };
     let max_sym = usize::from(max_sym);
     let nbytes = max_sym / 2 + 1;
     let Some(packed) = input.get(2..2 + nbytes) else {
-        return Err(truncated(0));
+        return Err(cut(&field("code lengths"), at + 2, nbytes, input.len() - 2));
     };
     let mut lens = [0u8; 256];
     for s in 0..=max_sym {
@@ -614,39 +744,66 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
             packed[s / 2] >> 4
         };
         if u32::from(l) > MAX_BITS {
-            return Err(bad("code length above 11", 2 + s / 2));
+            return Err(bad(
+                "code lengths",
+                2 + s / 2,
+                &format!("byte value {s} has code length {l} (at most 11)"),
+            ));
         }
         lens[s] = l;
     }
     if max_sym % 2 == 0 && packed[nbytes - 1] >> 4 != 0 {
-        return Err(bad("unused length nibble set", 1 + nbytes));
+        return Err(bad(
+            "code lengths",
+            1 + nbytes,
+            "unused last high nibble set",
+        ));
     }
     let kraft = kraft(&lens);
-    if kraft == 0 || kraft > TABLE as u64 {
-        return Err(bad("code lengths violate Kraft's inequality", 1));
+    if kraft == 0 {
+        return Err(bad("code lengths", 2, "no byte value has a code"));
+    }
+    if kraft > TABLE as u64 {
+        return Err(bad("code lengths", 2, "violate Kraft's inequality"));
     }
     let mut ip = 2 + nbytes;
-    let stream_len = varint_at(&mut ip)?;
+    let len_at = ip;
+    let stream_len = varint_at("stream_len", &mut ip)?;
     // Mode 2: the lengths of the first three of four bitstreams; the fourth is the rest.
     let mut sizes = [0u64; 3];
     if mode == 2 {
+        let sizes_at = ip;
         for size in &mut sizes {
-            *size = varint_at(&mut ip)?;
+            *size = varint_at("sizes", &mut ip)?;
         }
-        if sizes.iter().sum::<u64>() > stream_len {
-            return Err(bad("bitstream lengths exceed the total", ip));
+        let sum = sizes.iter().sum::<u64>();
+        if sum > stream_len {
+            return Err(bad(
+                "sizes",
+                sizes_at,
+                &format!("bitstreams 0-2 take {sum} bytes, more than stream_len {stream_len}"),
+            ));
         }
     }
     let Some(stream) = usize::try_from(stream_len)
         .ok()
         .and_then(|l| input.get(ip..ip.checked_add(l)?))
     else {
-        return Err(truncated(ip));
+        return Err(cut(
+            &field("bitstream"),
+            at + ip,
+            stream_len,
+            input.len() - ip,
+        ));
     };
     // A code is at least one bit: more symbols than bits cannot be right (and would otherwise let
     // a tiny stream demand a large buffer).
     if count as u64 > stream.len() as u64 * 8 {
-        return Err(bad("more symbols than bits", ip));
+        return Err(bad(
+            "stream_len",
+            len_at,
+            &format!("{count} bytes cannot be coded in {} bytes", stream.len()),
+        ));
     }
     // Decoding table indexed by the next MAX_BITS stream bits: [`entry`] of each code.
     let codes = canonical(&lens);
@@ -665,7 +822,14 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
         }
     }
     if mode == 1 {
-        finish(&mut Bits::new(stream), &table, out, 0, at + ip)?;
+        finish(
+            &mut Bits::new(stream),
+            &table,
+            out,
+            0,
+            at + ip,
+            (block, None),
+        )?;
         return Ok(ip + stream.len());
     }
     // Four bitstreams, one per quarter of the symbols, decoded in an interleaved loop so the four
@@ -695,14 +859,18 @@ fn decode_into(input: &[u8], out: &mut [u8], at: usize) -> Result<usize, CodecEr
     } else {
         interleaved::<true>(stream, &table, &mut pos, &mut outs, common)
     }
-    .ok_or_else(|| bad("bit pattern matches no code", ip))?;
+    .ok_or_else(|| bad("bitstream", ip, "bit pattern matches no code"))?;
     for j in 0..4 {
         let (s, e) = (starts[j], ends[j]);
         if pos[j] > e * 8 {
-            return Err(CodecError::Truncated { at: at + ip + e });
+            return Err(SectionError::new(
+                field(&format!("bitstream {j}")),
+                at + ip + s,
+                format!("its codes run past its end ({} bytes)", e - s),
+            ));
         }
         let mut b = Bits::at(&stream[s..e], pos[j] - s * 8);
-        finish(&mut b, &table, outs[j], k, at + ip + s)?;
+        finish(&mut b, &table, outs[j], k, at + ip + s, (block, Some(j)))?;
     }
     Ok(ip + stream.len())
 }
@@ -775,7 +943,7 @@ mod tests {
         let mut sec = Vec::new();
         encode(lits, &mut Scratch::default(), &mut sec);
         let mut out = Vec::new();
-        let used = decode(&sec, lits.len(), &mut out, 0).unwrap();
+        let used = decode(&sec, lits.len(), &mut out, 0, 3).unwrap();
         assert_eq!(used, sec.len());
         assert_eq!(out, lits);
         sec.len()
@@ -880,15 +1048,12 @@ mod tests {
             .collect();
         let mut out = Vec::new();
         let sec = section(None);
-        assert_eq!(decode(&sec, 400, &mut out, 0).unwrap(), sec.len());
+        assert_eq!(decode(&sec, 400, &mut out, 0, 3).unwrap(), sec.len());
         assert_eq!(out, want);
         // Symbol 30 of a quarter is inside the interleaved loop; 98 is in the tail.
         for bad in [(0, 30), (2, 30), (3, 98), (1, 0)] {
-            let err = decode(&section(Some(bad)), 400, &mut out, 0).unwrap_err();
-            assert!(
-                matches!(err, CodecError::BadLiterals { what, .. } if what.contains("no code")),
-                "{bad:?}: {err:?}"
-            );
+            let err = decode(&section(Some(bad)), 400, &mut out, 0, 3).unwrap_err();
+            assert!(err.what.contains("no code"), "{bad:?}: {err:?}");
         }
     }
 
@@ -945,16 +1110,16 @@ mod tests {
         for at in 0..sec.len() {
             let mut bad = sec.clone();
             bad[at] ^= 0x41;
-            if decode(&bad, text.len(), &mut out, 0).is_ok() {
+            if decode(&bad, text.len(), &mut out, 0, 3).is_ok() {
                 assert_eq!(out.len(), text.len());
             }
         }
         for cut in 0..sec.len() {
-            assert!(decode(&sec[..cut], text.len(), &mut out, 0).is_err());
+            assert!(decode(&sec[..cut], text.len(), &mut out, 0, 3).is_err());
         }
         // Stream lengths summing past the total: mode 2, one symbol of length 1, total 1 byte,
         // first three streams 1 byte each.
-        assert!(decode(&[2, 0, 0x01, 1, 1, 1, 1, 0], 1, &mut out, 0).is_err());
+        assert!(decode(&[2, 0, 0x01, 1, 1, 1, 1, 0], 1, &mut out, 0, 3).is_err());
     }
 
     /// Histograms summed from per-chunk counts equal direct counts for ranges of every kind: inside
@@ -1018,24 +1183,24 @@ mod tests {
                 }
                 bad.extend_from_slice(body);
                 assert!(
-                    decode(&bad, data.len(), &mut out, 0).is_err(),
+                    decode(&bad, data.len(), &mut out, 0, 3).is_err(),
                     "bitstream {j} moved by {delta}"
                 );
             }
         }
-        assert!(decode(&sec, data.len(), &mut out, 0).is_ok());
+        assert!(decode(&sec, data.len(), &mut out, 0, 3).is_ok());
         assert!(out == data);
     }
 
     #[test]
     fn hostile_sections_are_errors() {
         let mut out = Vec::new();
-        assert!(decode(&[], 1, &mut out, 0).is_err());
-        assert!(decode(&[3], 1, &mut out, 0).is_err());
-        assert!(decode(&[1, 0, 0x0c], 1, &mut out, 0).is_err()); // length 12
-        assert!(decode(&[1, 1, 0x11, 0], 1, &mut out, 0).is_err()); // no stream bytes for 1 literal
-        assert!(decode(&[1, 3, 0x11, 0x11, 1, 0], 1000, &mut out, 0).is_err()); // more literals than bits
-        assert!(decode(&[1, 255, 0x11], 1, &mut out, 0).is_err()); // table cut short
+        assert!(decode(&[], 1, &mut out, 0, 3).is_err());
+        assert!(decode(&[3], 1, &mut out, 0, 3).is_err());
+        assert!(decode(&[1, 0, 0x0c], 1, &mut out, 0, 3).is_err()); // length 12
+        assert!(decode(&[1, 1, 0x11, 0], 1, &mut out, 0, 3).is_err()); // no stream bytes for 1 literal
+        assert!(decode(&[1, 3, 0x11, 0x11, 1, 0], 1000, &mut out, 0, 3).is_err()); // more literals than bits
+        assert!(decode(&[1, 255, 0x11], 1, &mut out, 0, 3).is_err()); // table cut short
     }
 
     /// Bytes from 16 values, then from 16 others: one code needs 5 bits a byte, a code per block 4.
@@ -1088,19 +1253,20 @@ mod tests {
         // then ends early or has codes left over).
         for cut in (0..sec.len()).step_by(97).chain([sec.len() - 1]) {
             assert!(
-                decode(&sec[..cut], lits.len(), &mut out, 0).is_err(),
+                decode(&sec[..cut], lits.len(), &mut out, 0, 3).is_err(),
                 "cut {cut}"
             );
         }
-        assert!(decode(&sec, lits.len() + 1, &mut out, 0).is_err());
-        assert!(decode(&sec, lits.len() - 1, &mut out, 0).is_err());
+        assert!(decode(&sec, lits.len() + 1, &mut out, 0, 3).is_err());
+        assert!(decode(&sec, lits.len() - 1, &mut out, 0, 3).is_err());
         // A block in mode 3 is an error, not a recursion.
         let mut nested = vec![3, 3];
         nested.extend_from_slice(&sec[1..]);
-        assert!(decode(&nested, lits.len(), &mut out, 0).is_err());
-        // Mode 3 with no blocks is an empty section; a count beyond 8 bits per input byte is an
-        // error before anything is allocated.
-        assert_eq!(decode(&[3], 0, &mut out, 0).unwrap(), 1);
-        assert!(decode(&[3, 0], usize::MAX / 2, &mut out, 0).is_err());
+        assert!(decode(&nested, lits.len(), &mut out, 0, 3).is_err());
+        // An empty section is mode 0 (mode 3 with no blocks is an error); a count beyond 8 bits per
+        // input byte is an error before anything is allocated.
+        assert_eq!(decode(&[0], 0, &mut out, 0, 3).unwrap(), 1);
+        assert!(decode(&[3], 0, &mut out, 0, 3).is_err());
+        assert!(decode(&[3, 0], usize::MAX / 2, &mut out, 0, 3).is_err());
     }
 }

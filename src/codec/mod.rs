@@ -15,6 +15,7 @@ mod decode;
 mod encode;
 pub(crate) mod huffman;
 
+pub(crate) use decode::blocked_section;
 pub use decode::decode_payload;
 pub use decode::decompress;
 pub use encode::{compress, compressed_bound, encode_payload, Layout, MatchFinder};
@@ -96,10 +97,21 @@ pub(crate) fn push_offset(reps: &mut [usize; 4], dist: usize) {
 /// Counts the glyphs of each kind in a glyph stream: `[PRIMITIVE, REFERENCE, DELTA, COMPOSITE]`.
 /// A diagnostic for tests and tools; a stream cut inside a glyph or with a bad varint is an error.
 pub fn glyph_kinds(stream: &[u8]) -> Result<[u64; 4], crate::error::CodecError> {
+    use crate::error::CodecError;
     let mut counts = [0u64; 4];
     let mut ip = 0;
-    let var = |ip: &mut usize| crate::varint::read(stream, ip);
+    let var = |ip: &mut usize, glyph: usize| {
+        let start = *ip;
+        crate::varint::read(stream, ip).map_err(|e| match e {
+            crate::varint::Error::Incomplete => CodecError::Truncated { at: glyph },
+            e => CodecError::BadVarint {
+                at: start,
+                what: e.what(),
+            },
+        })
+    };
     while ip < stream.len() {
+        let glyph = ip;
         let tag = stream[ip];
         ip += 1;
         let kind = usize::from(tag >> 6);
@@ -108,31 +120,31 @@ pub fn glyph_kinds(stream: &[u8]) -> Result<[u64; 4], crate::error::CodecError> 
             0 => {
                 let mut n = u64::from(tag & 0x3f);
                 if n == 0 {
-                    n = var(&mut ip)? + 64;
+                    n = var(&mut ip, glyph)? + 64;
                 }
                 ip = ip.saturating_add(n as usize);
             }
             1 => {
                 ip += 1;
                 if tag & 0x3f == 0x3f {
-                    var(&mut ip)?;
+                    var(&mut ip, glyph)?;
                 }
-                var(&mut ip)?;
+                var(&mut ip, glyph)?;
             }
             2 => {
                 if tag & 0x0f == 0x0f {
-                    var(&mut ip)?;
+                    var(&mut ip, glyph)?;
                 }
             }
             _ => {
                 if tag & 0x0f == 0x0f {
-                    var(&mut ip)?;
+                    var(&mut ip, glyph)?;
                 }
                 ip += usize::from((tag >> 4) & 3) + 1;
             }
         }
         if ip > stream.len() {
-            return Err(crate::error::CodecError::Truncated { at: stream.len() });
+            return Err(CodecError::Truncated { at: glyph });
         }
     }
     Ok(counts)

@@ -126,7 +126,18 @@ impl FileHeader {
             return bad("header check value mismatch".into());
         }
         if b[5] != 0 || b[7] != 0 {
-            return bad(format!("reserved bytes set ({:#04x}, {:#04x})", b[5], b[7]));
+            return bad(format!(
+                "reserved bytes set (flags byte 5 = {:#04x}, byte 7 = {:#04x}; both must be 0)",
+                b[5], b[7]
+            ));
+        }
+        let level = b[6];
+        if !(crate::codec::MIN_LEVEL..=crate::codec::MAX_LEVEL).contains(&level) {
+            return bad(format!(
+                "level {level} outside {}..={}",
+                crate::codec::MIN_LEVEL,
+                crate::codec::MAX_LEVEL
+            ));
         }
         let segment_size = le32(b, 8);
         if !(MIN_SEGMENT_SIZE..=MAX_SEGMENT_SIZE).contains(&segment_size) {
@@ -207,9 +218,17 @@ impl SegmentHeader {
             raw_hash: le64(b, 20),
             payload_hash: le32(b, 28),
         };
-        if !matches!(h.flags, 0 | FLAG_STORED | FLAG_SPLIT | FLAG_STREAMS) || b[9..12] != [0, 0, 0]
-        {
-            return bad(format!("reserved flag bits set ({:#04x})", h.flags));
+        if !matches!(h.flags, 0 | FLAG_STORED | FLAG_SPLIT | FLAG_STREAMS) {
+            return bad(format!(
+                "unknown layout flags {:#04x} (0 plain, 1 stored, 2 split, 4 streams)",
+                h.flags
+            ));
+        }
+        if b[9..12] != [0, 0, 0] {
+            return bad(format!(
+                "reserved bytes 9..12 set ({:02x} {:02x} {:02x}; all must be 0)",
+                b[9], b[10], b[11]
+            ));
         }
         if h.raw_len == 0 || h.raw_len > segment_size {
             return bad(format!(
@@ -235,6 +254,22 @@ impl SegmentHeader {
     /// True when the payload is the raw bytes.
     pub fn stored(&self) -> bool {
         self.flags & FLAG_STORED != 0
+    }
+
+    /// Why a stream of format `version` cannot hold this header's layout, if it cannot: `SPLIT`
+    /// is version 1's alone, `STREAMS` came with version 2 (docs/FORMAT.md, "Versioning").
+    pub fn layout_error(&self, version: u8) -> Option<String> {
+        match self.flags {
+            FLAG_SPLIT if version != 1 => Some(format!(
+                "layout SPLIT (flags {FLAG_SPLIT:#04x}) is not part of format version {version} \
+                 (only version 1 has it)"
+            )),
+            FLAG_STREAMS if version < 2 => Some(format!(
+                "layout STREAMS (flags {FLAG_STREAMS:#04x}) is not part of format version \
+                 {version} (it came with version 2)"
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -328,6 +363,37 @@ impl Footer {
             stream_hash: le64(b, 28),
         })
     }
+}
+
+/// What a stream's footer says that its segments (or, read through the index, the index that
+/// describes them exactly) do not: the first field that differs, for an error blamed on the footer
+/// (docs/FORMAT.md, "Which structure is authoritative"). `None` when they agree.
+pub(crate) fn footer_disagreement(found: &Footer, expected: &Footer) -> Option<String> {
+    if found.segments != expected.segments {
+        return Some(format!(
+            "footer segment count {} disagrees with the {} segments of the stream",
+            found.segments, expected.segments
+        ));
+    }
+    if found.raw_len != expected.raw_len {
+        return Some(format!(
+            "footer raw length {} disagrees with the {} bytes the segments hold",
+            found.raw_len, expected.raw_len
+        ));
+    }
+    if found.index_offset != expected.index_offset {
+        return Some(format!(
+            "footer index offset {} disagrees with the index at {}",
+            found.index_offset, expected.index_offset
+        ));
+    }
+    if found.stream_hash != expected.stream_hash {
+        return Some(format!(
+            "footer stream checksum {:016x} disagrees with the segments' raw hashes ({:016x})",
+            found.stream_hash, expected.stream_hash
+        ));
+    }
+    None
 }
 
 /// Builds the index and footer as segments go by (writer side), or recomputes what they must be
@@ -484,13 +550,6 @@ impl Index {
             })
         };
         let seg = u64::from(header.segment_size);
-        let expect_segments = footer.raw_len.div_ceil(seg);
-        if footer.segments != expect_segments {
-            return bad(format!(
-                "{} segments cannot hold {} bytes at segment size {seg}",
-                footer.segments, footer.raw_len
-            ));
-        }
         let index_len = (INDEX_FIXED_LEN as u64)
             .checked_add(footer.segments.saturating_mul(INDEX_ENTRY_LEN as u64));
         let misplaced = footer.index_offset < FILE_HEADER_LEN as u64
@@ -498,6 +557,27 @@ impl Index {
         if misplaced {
             if let Some(end) = find_footer_end(read_at, encoded_len) {
                 return Err(Error::TrailingData { offset: end });
+            }
+            // An index whose own count fits exactly where the footer places it: the footer's
+            // segment count is the field that is wrong.
+            let mut head = [0u8; 12];
+            let fits = |n: u64| {
+                n.checked_mul(INDEX_ENTRY_LEN as u64)
+                    .and_then(|l| l.checked_add(INDEX_FIXED_LEN as u64))
+                    .and_then(|l| l.checked_add(footer.index_offset))
+                    == Some(foot_at)
+            };
+            if footer.index_offset >= FILE_HEADER_LEN as u64
+                && footer.index_offset < foot_at
+                && read_at(&mut head, footer.index_offset).is_ok()
+                && head[0..4] == INDEX_MAGIC
+                && fits(le64(&head, 4))
+            {
+                return bad(format!(
+                    "footer segment count {} disagrees with the {} segments of the stream",
+                    footer.segments,
+                    le64(&head, 4)
+                ));
             }
             return bad(format!(
                 "index offset {} does not fit {} segments before the footer",
@@ -532,14 +612,39 @@ impl Index {
             )?;
             for raw in chunk.chunks_exact(INDEX_ENTRY_LEN) {
                 let e = IndexEntry::parse(raw);
+                // The entries alone fix the stream's length (every segment but the last holds
+                // exactly `segment_size`): the footer's raw length is checked against them below.
                 let last = k + 1 == footer.segments;
-                let want_raw = if last { footer.raw_len - raw_off } else { seg };
-                if e.raw_offset != raw_off
-                    || e.enc_offset != enc_off
-                    || u64::from(e.raw_len) != want_raw
-                    || e.enc_len > e.raw_len
-                {
-                    return ibad(format!("entry {k} is inconsistent with the segment layout"));
+                if e.raw_offset != raw_off {
+                    return ibad(format!(
+                        "entry {k} raw offset {} is not {raw_off}, where segment {k} starts",
+                        e.raw_offset
+                    ));
+                }
+                if e.enc_offset != enc_off {
+                    return ibad(format!(
+                        "entry {k} encoded offset {} is not {enc_off}, where segment {k} is",
+                        e.enc_offset
+                    ));
+                }
+                if e.raw_len == 0 || u64::from(e.raw_len) > seg {
+                    return ibad(format!(
+                        "entry {k} raw length {} outside 1..={seg}",
+                        e.raw_len
+                    ));
+                }
+                if !last && u64::from(e.raw_len) != seg {
+                    return ibad(format!(
+                        "entry {k} raw length {}, but every segment but the last holds exactly \
+                         the segment size {seg}",
+                        e.raw_len
+                    ));
+                }
+                if e.enc_len > e.raw_len {
+                    return ibad(format!(
+                        "entry {k} payload length {} above its raw length {}",
+                        e.enc_len, e.raw_len
+                    ));
                 }
                 raw_off += u64::from(e.raw_len);
                 enc_off += SEGMENT_HEADER_LEN as u64 + u64::from(e.enc_len);
@@ -558,8 +663,26 @@ impl Index {
         if rebuilt.index_check() != u32::from_le_bytes(check) {
             return ibad("index check value mismatch".into());
         }
-        if rebuilt.footer(footer.index_offset) != footer {
-            return bad("footer stream checksum does not match the index".into());
+        if let Some(what) = footer_disagreement(&footer, &rebuilt.footer(footer.index_offset)) {
+            // The index holds together and its check value holds, but the footer disagrees with
+            // it: the segments decide which of the two is wrong (docs/FORMAT.md, "Which structure
+            // is authoritative"), so their headers are read, on this error path only.
+            for (k, e) in rebuilt.entries.iter().enumerate() {
+                let mut hb = [0u8; SEGMENT_HEADER_LEN];
+                read_at(&mut hb, e.enc_offset)?;
+                let h =
+                    SegmentHeader::parse(&hb, e.enc_offset, header.segment_size, Some(k as u64))?;
+                if u64::from(h.ordinal) != k as u64
+                    || (h.raw_len, h.enc_len, h.raw_hash) != (e.raw_len, e.enc_len, e.raw_hash)
+                {
+                    return ibad(format!(
+                        "entry {k} disagrees with the header of segment {k} (index: raw length \
+                         {}, payload {}, hash {:016x}; header: {}, {}, {:016x})",
+                        e.raw_len, e.enc_len, e.raw_hash, h.raw_len, h.enc_len, h.raw_hash
+                    ));
+                }
+            }
+            return bad(what);
         }
         Ok(Index {
             header,

@@ -15,7 +15,9 @@ pub struct StreamParser<R> {
     start: u64,
     header: Option<FileHeader>,
     expected: IndexBuilder,
-    last_short: bool,
+    /// The last segment read, when it held less than the segment size (it must be the stream's
+    /// last): its ordinal, offset and raw length.
+    last_short: Option<(u64, u64, u32)>,
     done: bool,
 }
 
@@ -28,7 +30,7 @@ impl<R: Read> StreamParser<R> {
             start: 0,
             header: None,
             expected: IndexBuilder::new(false),
-            last_short: false,
+            last_short: None,
             done: false,
         }
     }
@@ -149,8 +151,15 @@ impl<R: Read> StreamParser<R> {
                 h.ordinal
             ));
         }
-        if self.last_short {
-            return bad("segment follows a short (final) segment".into());
+        if let Some((k, offset, raw_len)) = self.last_short {
+            return bad(format!(
+                "follows segment {k} (at encoded byte {offset}), which is short ({raw_len} bytes): \
+                 every segment but the last holds exactly the segment size {}",
+                fh.segment_size
+            ));
+        }
+        if let Some(what) = h.layout_error(fh.version) {
+            return bad(what);
         }
         // Grow the buffer as bytes arrive: a header claiming a large payload costs memory only
         // for the bytes actually delivered (plus one chunk).
@@ -161,7 +170,10 @@ impl<R: Read> StreamParser<R> {
             payload.resize(old + (want - old).min(1 << 20), 0);
             self.fill(&mut payload[old..], "a segment payload")?;
         }
-        self.last_short = h.raw_len < fh.segment_size;
+        if let Some(e) = crate::segment::version_payload_error(&h, fh.version, payload, at) {
+            return Err(e);
+        }
+        self.last_short = (h.raw_len < fh.segment_size).then_some((ordinal, at, h.raw_len));
         self.expected.push(IndexEntry {
             raw_offset: self.expected.raw_len(),
             enc_offset: at - self.start,
@@ -204,11 +216,8 @@ impl<R: Read> StreamParser<R> {
         let mut f = [0u8; FOOTER_LEN];
         self.fill(&mut f, "the footer")?;
         let footer = Footer::parse(&f, foot_at)?;
-        if footer != self.expected.footer(at - self.start) {
-            return bad(
-                foot_at,
-                "footer does not match the segments (count, length or stream checksum)".into(),
-            );
+        if let Some(what) = footer_disagreement(&footer, &self.expected.footer(at - self.start)) {
+            return bad(foot_at, what);
         }
         Ok(())
     }
@@ -230,7 +239,7 @@ impl<R: Read> StreamParser<R> {
         self.start = end;
         self.header = None;
         self.expected = IndexBuilder::new(false);
-        self.last_short = false;
+        self.last_short = None;
         self.header_after(magic)?;
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::format::{self, FileHeader, Index, IndexEntry, SEGMENT_HEADER_LEN};
-use crate::options::{input_buffer, Options};
+use crate::options::{input_buffer, MemoryPlan, Options};
 use crate::segment;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -22,20 +22,20 @@ pub(super) struct IndexedSegment<'a> {
     file: &'a File,
     /// Start of the segment's stream in the file (the entry's offsets count from there).
     base: u64,
-    segment_size: u32,
+    /// The stream's file header: the segment size and the format version the layout must fit.
+    header: FileHeader,
     entry: IndexEntry,
 }
 
 /// How many buffers a decode through indexes holds, how long each is, and the memory estimate.
 pub(super) struct IndexedShape {
-    /// Buffers of each kind (encoded and decoded), allocated once.
-    pub buffers: usize,
+    /// Buffers of each kind (encoded and decoded), allocated once, and workers, as the memory
+    /// limit allows; its estimate is what [`crate::Stats::memory_estimate`] reports.
+    pub plan: MemoryPlan,
     /// Payload bytes an encoded buffer holds (the segment header comes on top).
     pub input: usize,
     /// Raw bytes a decoded buffer holds.
     pub raw: usize,
-    /// What [`crate::Stats::memory_estimate`] reports.
-    pub estimate: u64,
 }
 
 impl<'a> IndexedFile<'a> {
@@ -74,7 +74,7 @@ impl<'a> IndexedFile<'a> {
             let segment = IndexedSegment {
                 file: self.file,
                 base: *base,
-                segment_size: index.header.segment_size,
+                header: index.header,
                 entry,
             };
             return Some((segment, end));
@@ -85,35 +85,26 @@ impl<'a> IndexedFile<'a> {
     /// length, as [`Options::decode_memory_estimate_for`] assumes. Several: as many buffers as the
     /// window and all their segments allow, each as long as the longest segment and the longest
     /// payload of any of them.
-    pub fn shape(&self, opts: &Options) -> IndexedShape {
+    pub fn shape(&self, opts: &Options) -> Result<IndexedShape> {
         let entries = || {
             self.streams
                 .iter()
                 .flat_map(|(_, index)| index.entries.iter())
         };
         let largest = entries().map(|e| e.enc_len).max();
-        if let [(_, index)] = &self.streams[..] {
-            let (seg, len) = (index.header.segment_size, index.footer.raw_len);
-            let (buffers, raw) = opts.pool_shape(seg, Some(len));
-            return IndexedShape {
-                buffers,
-                input: input_buffer(raw, largest),
-                raw,
-                estimate: opts.decode_memory_estimate_for(seg, Some(len), largest),
-            };
-        }
-        let raw = entries().map(|e| e.raw_len as usize).max().unwrap_or(0);
-        let buffers = opts.resolved_window().min(entries().count().max(1));
-        // The estimate for one stream of `buffers` segments of `raw` bytes: the same buffers.
-        let unit = raw.max(1) as u32;
-        let estimate =
-            opts.decode_memory_estimate_for(unit, Some(buffers as u64 * u64::from(unit)), largest);
-        IndexedShape {
-            buffers,
-            input: input_buffer(raw, largest),
+        let (buffers, raw) = match &self.streams[..] {
+            [(_, index)] => opts.pool_shape(index.header.segment_size, Some(index.footer.raw_len)),
+            _ => (
+                opts.resolved_window().min(entries().count().max(1)),
+                entries().map(|e| e.raw_len as usize).max().unwrap_or(0),
+            ),
+        };
+        let input = input_buffer(raw, largest);
+        Ok(IndexedShape {
+            plan: opts.decode_plan_for(buffers, raw, input)?,
+            input,
             raw,
-            estimate,
-        }
+        })
     }
 }
 
@@ -130,7 +121,7 @@ impl IndexedSegment<'_> {
         let enc = &mut enc[..need];
         self.file
             .read_exact_at(enc, self.base + self.entry.enc_offset)?;
-        segment::decode_indexed(&self.entry, self.segment_size, enc, out)
+        segment::decode_indexed_in(&self.entry, &self.header, enc, out)
             .map_err(|e| format::at_stream(e, self.base))
     }
 }

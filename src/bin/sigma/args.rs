@@ -72,6 +72,30 @@ pub struct Parallel {
     /// memory.
     #[arg(long, default_value_t = 0, value_parser = parse_window)]
     pub window: usize,
+    /// The most memory to plan for (binary units, e.g. 512M, 2G; `none`: no limit) [default: the
+    /// smaller of 1 GiB and a quarter of physical memory]. Threads and segments in flight shrink
+    /// to fit; a file whose one segment does not fit is refused before anything is written.
+    #[arg(long, env = "SIGMA_MEMORY_LIMIT", value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub memory_limit: Option<u64>,
+}
+
+impl Parallel {
+    /// Library options with these threads, window and memory limit.
+    pub fn options(&self) -> sigmalang::Options {
+        let o = sigmalang::Options::new()
+            .threads(self.threads)
+            .window(self.window);
+        match self.memory_limit {
+            Some(m) => o.memory_limit(m),
+            None => o,
+        }
+    }
+
+    /// The memory limit in force.
+    pub fn resolved_memory_limit(&self) -> u64 {
+        self.memory_limit
+            .unwrap_or_else(sigmalang::default_memory_limit)
+    }
 }
 
 #[derive(Args)]
@@ -210,6 +234,16 @@ fn parse_window(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+fn parse_memory_limit(s: &str) -> Result<u64, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(u64::MAX);
+    }
+    match parse_size(s)? {
+        0 => Err("a memory limit of 0 allows nothing (use `none` for no limit)".into()),
+        n => Ok(n),
+    }
+}
+
 fn parse_range(s: &str) -> Result<(Option<u64>, Option<u64>), String> {
     let (a, b) = s
         .split_once("..")
@@ -262,6 +296,9 @@ mod tests {
         assert_eq!(parse_threads("0"), Ok(0));
         assert!(parse_threads("1025").unwrap_err().contains("limit of 1024"));
         assert_eq!(parse_range("1k..2K"), Ok((Some(1024), Some(2048))));
+        assert_eq!(parse_memory_limit("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory_limit("none"), Ok(u64::MAX));
+        assert!(parse_memory_limit("0").is_err());
         assert_eq!(parse_range(".."), Ok((None, None)));
         assert!(parse_range("5..4").is_err());
         assert_eq!(parse_segment_size("64KiB"), Ok(SegmentSize::Fixed(65536)));

@@ -9,7 +9,6 @@ use crate::sink::{FileOptions, Sink};
 use crate::units::{count, human};
 use crate::{Outcome, Usage};
 use anyhow::{bail, Context};
-use sigmalang::Options;
 use std::path::{Path, PathBuf};
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<Outcome> {
@@ -68,7 +67,9 @@ fn decode_one(a: &DecodeArgs, input: &Input) -> anyhow::Result<bool> {
     };
     if let Some((start, end)) = a.range {
         let f = opened.file().expect("checked above");
-        let mut reader = sigmalang::Reader::new(f).with_context(|| name.clone())?;
+        let mut reader =
+            sigmalang::Reader::with_memory_limit(f, a.parallel.resolved_memory_limit())
+                .with_context(|| name.clone())?;
         let len = reader.len();
         let start = start.unwrap_or(0);
         if start > len {
@@ -103,9 +104,7 @@ fn decode_one(a: &DecodeArgs, input: &Input) -> anyhow::Result<bool> {
             file_opts,
         );
     }
-    let opts = Options::new()
-        .threads(a.parallel.threads)
-        .window(a.parallel.window);
+    let opts = a.parallel.options();
     let bar = crate::progress::Progress::for_input(&name, opened.file(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
     let to_stdout = target.is_none();
@@ -147,26 +146,50 @@ fn salvage(
     file_opts: FileOptions<'_>,
 ) -> anyhow::Result<bool> {
     let sink = Sink::open(target, false, file_opts)?;
-    let report = sink.write(|w| sigmalang::salvage(f, w).with_context(|| name.to_string()))?;
+    let report = sink.write(|w| {
+        sigmalang::salvage_with_memory_limit(f, w, a.parallel.resolved_memory_limit())
+            .with_context(|| name.to_string())
+    })?;
     for l in &report.lost {
         match l.end {
             Some(end) => eprintln!(
-                "{name}: lost bytes {}..{} ({} bytes, segment {}), written as zeros",
+                "{name}: lost bytes {}..{} ({} bytes, segment {}), {}",
                 l.start,
                 end,
                 end - l.start,
-                l.segments
+                l.segments,
+                if report.zero_filled(l) {
+                    "written as zeros"
+                } else {
+                    "not written (the output ends before them)"
+                }
+            ),
+            None if l.start >= report.bytes_written => eprintln!(
+                "{name}: lost bytes {}.. to the unknown end of the original (segment {})",
+                l.start, l.segments
             ),
             None => eprintln!(
-                "{name}: lost bytes {}.. to the unknown end of the original (segment {})",
+                "{name}: lost bytes {}.. of unknown length (segment {}); the next stream's data \
+                 follows at once, so the offsets after it are short by that length",
                 l.start, l.segments
             ),
         }
     }
+    for why in &report.inconsistent {
+        eprintln!("{name}: the container disagrees with itself: {why}");
+    }
+    if !report.inconsistent.is_empty() {
+        eprintln!("{name}: where they disagree, the segments' own checksums were trusted");
+    }
     if !a.common.quiet {
         eprintln!(
-            "{name}: salvaged {}, {} written{}{}",
+            "{name}: salvaged {}{}, {} written{}{}",
             count(report.recovered_segments, "segment"),
+            if report.streams > 1 {
+                format!(" from {} streams", report.streams)
+            } else {
+                String::new()
+            },
             human(report.bytes_written),
             if report.scanned {
                 ", segments found by scanning (index unusable)"
@@ -175,6 +198,8 @@ fn salvage(
             },
             if report.complete() {
                 ", nothing lost"
+            } else if report.lost.is_empty() {
+                ", the container is inconsistent"
             } else {
                 ""
             }

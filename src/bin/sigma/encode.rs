@@ -82,14 +82,12 @@ fn encode_one(a: &EncodeArgs, input: &Input, level_given: bool) -> anyhow::Resul
         (None, None) => SegmentSize::Level,
     };
     let opts = fit(
-        Options::new()
-            .threads(a.parallel.threads)
+        a.parallel
+            .options()
             .level(level)
-            .segment_size_policy(segment_size)
-            .window(a.parallel.window),
+            .segment_size_policy(segment_size),
         len,
     );
-    check_memory(&name, opts.encode_memory_estimate(len), &opts)?;
     let bar = crate::progress::Progress::for_input(&name, opened.file(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
     let stats: Stats = match (opened.file(), &target) {
@@ -176,24 +174,6 @@ pub fn fit(opts: Options, len: Option<u64>) -> Options {
     let threads = opts.resolved_threads().min(cap);
     let window = opts.resolved_window().min(cap.max(threads));
     opts.threads(threads).window(window)
-}
-
-/// Refuses a run whose memory estimate is beyond this machine's memory (a usage error).
-pub fn check_memory(name: &str, estimate: u64, opts: &Options) -> anyhow::Result<()> {
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    let total = sys.total_memory();
-    if total > 0 && estimate > total {
-        bail!(Usage(format!(
-            "{name}: {} threads with {} segments in flight would need about {} of memory, more \
-             than this machine's {}; lower -T or --window",
-            opts.resolved_threads(),
-            opts.resolved_window(),
-            human(estimate),
-            human(total)
-        )));
-    }
-    Ok(())
 }
 
 /// The command that continues an interrupted encode of `input` into `target`.

@@ -7,7 +7,6 @@ use crate::units::human;
 use crate::Outcome;
 use anyhow::Context;
 use sigmalang::format::{FileHeader, Index, IndexEntry, StreamParser, SEGMENT_HEADER_LEN};
-use sigmalang::Options;
 use std::io::{Read, Write};
 
 pub fn verify(a: VerifyArgs) -> anyhow::Result<Outcome> {
@@ -23,9 +22,7 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Outcome> {
 fn verify_one(a: &VerifyArgs, input: &Input) -> anyhow::Result<()> {
     let name = input.name();
     let mut opened = Opened::open(input)?;
-    let opts = Options::new()
-        .threads(a.parallel.threads)
-        .window(a.parallel.window);
+    let opts = a.parallel.options();
     let bar = crate::progress::Progress::for_input(&name, opened.file(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
     let r = sigmalang::decode(opened.source(), &mut std::io::sink(), &opts, Some(&tick));

@@ -48,7 +48,8 @@ fn render() -> anyhow::Result<Vec<u8>> {
 
 /// What the generated sections cannot say: exit status, environment, files.
 const EXTRA: &str = r#".SH "EXIT STATUS"
-0 success; 1 an error, a failed check or data lost by a salvage (one line on stderr per failed
+0 success; 1 an error, a failed check, or a salvage that lost data or found the container
+disagreeing with itself (one line on stderr per failed
 file); 2 a usage error; 128+N after signal N (130 after Ctrl-C, 143 after SIGTERM).
 .SH ENVIRONMENT
 .TP

@@ -1151,7 +1151,7 @@ mod entropy_tests {
     /// to 2 MiB, so most copies come from farther back than a 4-byte table of 2^12–2^14 entries
     /// remembers (its entries are overwritten long before a line comes back). Levels 2 and 3 keep
     /// a table of 8-byte hashes for such copies: level 2 must stay within 15% of level 3 (it is
-    /// 8.7% larger; with level 1's parser, as before the seventh session, it was 23.5% larger).
+    /// 8.7% larger; with level 1's parser it is 23.5% larger).
     #[test]
     fn levels_one_to_three_on_far_repeats() {
         let mut x = 7u64;

@@ -163,6 +163,21 @@ pub enum Error {
     /// their contents.
     #[error("trailing data after the stream at byte {offset} (not a ΣLANG stream)")]
     TrailingData { offset: u64 },
+    /// One part file of a [`crate::join`] is damaged, cut short, followed by other bytes, or not a
+    /// part (`index`: its position in the list given, from 0).
+    #[error("part file {}: {source}", index + 1)]
+    Part {
+        index: usize,
+        #[source]
+        source: Box<Error>,
+    },
+    /// A part file goes on after the last segment its header announces.
+    #[error("{extra} bytes follow the part's last segment at byte {offset}")]
+    PartTrailingData { offset: u64, extra: u64 },
+    /// The parts given to [`crate::join`] are not one whole encode: one is missing, given twice,
+    /// or from another encode.
+    #[error("the parts do not make one stream: {0}")]
+    PartSet(String),
     /// Writing the run's output failed (the writer it was given returned an error).
     #[error("cannot write the output: {0}")]
     Write(#[source] io::Error),
@@ -213,6 +228,9 @@ impl Error {
                 | Error::Codec { .. }
                 | Error::CorruptTrailer { .. }
                 | Error::TrailingData { .. }
+                | Error::Part { .. }
+                | Error::PartTrailingData { .. }
+                | Error::PartSet(_)
         )
     }
 }

@@ -403,11 +403,7 @@ pub fn encode_resumable(
 
 /// Checks a partial output against `input` and `opts`; returns where to continue (`None`: start
 /// over, nothing usable was written).
-fn verify_partial(
-    partial: &File,
-    input: &File,
-    opts: &Options,
-) -> Result<Option<pipeline::ResumePoint>> {
+fn verify_partial(partial: &File, input: &File, opts: &Options) -> Result<Option<pipeline::Span>> {
     use crate::format::{self, FileHeader, IndexBuilder, IndexEntry, StreamParser};
     use std::os::unix::fs::FileExt;
     opts.validate()?;
@@ -470,5 +466,5 @@ fn verify_partial(
         });
         written = parser.offset();
     }
-    Ok(Some(pipeline::ResumePoint { index, written }))
+    Ok(Some(pipeline::Span::resume(index, written)))
 }

@@ -26,6 +26,7 @@ pub mod error;
 mod file;
 pub mod format;
 mod options;
+mod part;
 mod pipeline;
 mod random;
 mod read;
@@ -43,6 +44,9 @@ pub use file::{
 pub use options::{
     default_memory_limit, default_segment_size, optimal_segment_size, MemoryPlan, Options,
     SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,
+};
+pub use part::{
+    encode_part, join, segments_of_part, PartHeader, MAX_PARTS, PART_HEADER_LEN, PART_MAGIC,
 };
 pub use pipeline::{decode, encode, Progress, Source};
 pub use random::Reader;

@@ -257,11 +257,32 @@ pub fn encode(
     encode_from(input, output, opts, progress, None)
 }
 
-/// Where an interrupted encode continues: the segments before `index.count()` are already in the
-/// output (which holds `written` bytes, header included) and have been verified.
-pub(crate) struct ResumePoint {
+/// Where an encode starts and stops, when it is not the whole input into a whole stream.
+pub(crate) struct Span {
+    /// The index of the segments already in the output (their entries are kept for the trailer).
     pub index: IndexBuilder,
+    /// Bytes already in the output.
     pub written: u64,
+    /// The first segment to encode: its raw bytes start at `first × segment size`.
+    pub first: u64,
+    /// The segment to stop before (`None`: the end of the input).
+    pub end: Option<u64>,
+    /// Whether the index and footer follow the last segment.
+    pub trailer: bool,
+}
+
+impl Span {
+    /// An interrupted encode continued: the segments before `index.count()` are already in the
+    /// output (which holds `written` bytes, header included) and have been verified.
+    pub fn resume(index: IndexBuilder, written: u64) -> Span {
+        Span {
+            first: index.count(),
+            index,
+            written,
+            end: None,
+            trailer: true,
+        }
+    }
 }
 
 pub(crate) fn encode_from(
@@ -269,7 +290,7 @@ pub(crate) fn encode_from(
     output: &mut dyn Write,
     opts: &Options,
     progress: Option<Progress<'_>>,
-    resume: Option<ResumePoint>,
+    span: Option<Span>,
 ) -> Result<Stats> {
     opts.validate()?;
     let start = Instant::now();
@@ -286,18 +307,19 @@ pub(crate) fn encode_from(
     let level = opts.get_level();
     let mut stats = Stats::new(threads, seg as u32);
     stats.memory_estimate = plan.estimate;
-    let (mut index, mut written) = match resume {
-        Some(r) => (r.index, r.written),
+    let span = match span {
+        Some(s) => s,
         None => {
             output
                 .write_all(&FileHeader::new(level, seg as u32).to_bytes())
                 .map_err(Error::Write)?;
-            (IndexBuilder::new(true), format::FILE_HEADER_LEN as u64)
+            Span::resume(IndexBuilder::new(true), format::FILE_HEADER_LEN as u64)
         }
     };
-    if index.count() > 0 && file.is_none() {
+    let (mut index, mut written) = (span.index, span.written);
+    if span.first > 0 && file.is_none() {
         return Err(Error::InvalidOption(
-            "only file input can be resumed".into(),
+            "only file input can be resumed or encoded in parts".into(),
         ));
     }
     let (_, raw_cap) = opts.pool_shape(seg as u32, known_len);
@@ -311,8 +333,13 @@ pub(crate) fn encode_from(
         touch,
         &cancel,
     );
-    let mut ordinal: u64 = index.count();
-    let mut raw_offset: u64 = index.raw_len();
+    let mut ordinal: u64 = span.first;
+    let mut raw_offset: u64 = span.first * seg as u64;
+    // Where this run's raw bytes end: the input's end, or the span's end if it comes first.
+    let stop = |total: u64| {
+        span.end
+            .map_or(total, |e| total.min(e.saturating_mul(seg as u64)))
+    };
     let mut ended = false;
 
     let produce = || -> Result<Option<EncJob>> {
@@ -321,7 +348,7 @@ pub(crate) fn encode_from(
         }
         let len = match known_len {
             Some(total) => {
-                let left = total - raw_offset;
+                let left = stop(total).saturating_sub(raw_offset);
                 if left == 0 {
                     ended = true;
                     check_unchanged(file.expect("file source"), total)?;
@@ -427,7 +454,11 @@ pub(crate) fn encode_from(
     };
 
     run_ordered(threads, window, &cancel, produce, work, consume)?;
-    let trailer = index.trailer_bytes(written);
+    let trailer = if span.trailer {
+        index.trailer_bytes(written)
+    } else {
+        Vec::new()
+    };
     output.write_all(&trailer).map_err(Error::Write)?;
     output.flush().map_err(Error::Write)?;
     stats.bytes_in = index.raw_len();

@@ -5,11 +5,12 @@
 use std::ffi::OsString;
 
 /// The subcommand names (and the help and version flags) that leave the arguments as they are.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "encode",
     "decode",
     "verify",
     "info",
+    "join",
     "bench",
     "completions",
     "manpage",
@@ -17,7 +18,8 @@ const SUBCOMMANDS: [&str; 8] = [
 ];
 
 /// Options that take a value in the next argument: that argument is never rewritten.
-const TAKES_VALUE: [&str; 11] = [
+const TAKES_VALUE: [&str; 12] = [
+    "--part",
     "-o",
     "--output",
     "-T",

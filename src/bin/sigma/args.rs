@@ -31,6 +31,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Show the header, segments, sizes and checksums of .sigma files.
     Info(InfoArgs),
+    /// Join the parts made by `encode --part K/N` into one .sigma file, byte-identical to a
+    /// one-process encode; a damaged, missing or mismatched part is refused and nothing is written.
+    Join(JoinArgs),
     /// Measure encode/decode speed, scaling and memory at several thread counts on INPUT.
     Bench(crate::bench::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
@@ -134,6 +137,37 @@ pub struct EncodeArgs {
     /// Encode every file under the directories given.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Encode only part K of N (0 ≤ K < N) of one input file into a part file (default:
+    /// INPUT.sigma.part-K-of-N); `sigma join` makes the .sigma file from all N parts. For jobs
+    /// spread over processes or machines (Slurm arrays, GNU parallel, Kubernetes jobs).
+    #[arg(long, value_name = "K/N", value_parser = parse_part, conflicts_with_all = ["resume", "recursive", "rm"])]
+    pub part: Option<(u32, u32)>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
+pub struct JoinArgs {
+    /// The part files, in any order.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output file.
+    #[arg(
+        short,
+        long,
+        required_unless_present = "stdout",
+        conflicts_with = "stdout"
+    )]
+    pub output: Option<PathBuf>,
+    /// Write to stdout.
+    #[arg(short = 'c', long)]
+    pub stdout: bool,
+    /// Overwrite the output if it exists.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Remove the part files after a successful join.
+    #[arg(long)]
+    pub rm: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -234,6 +268,21 @@ fn parse_window(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+fn parse_part(s: &str) -> Result<(u32, u32), String> {
+    let bad = || {
+        format!(
+            "`{s}` is not a part K/N (0 ≤ K < N ≤ {})",
+            sigmalang::MAX_PARTS
+        )
+    };
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u32, u32) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if n == 0 || n > sigmalang::MAX_PARTS || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
 fn parse_memory_limit(s: &str) -> Result<u64, String> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(u64::MAX);
@@ -296,6 +345,11 @@ mod tests {
         assert_eq!(parse_threads("0"), Ok(0));
         assert!(parse_threads("1025").unwrap_err().contains("limit of 1024"));
         assert_eq!(parse_range("1k..2K"), Ok((Some(1024), Some(2048))));
+        assert_eq!(parse_part("0/1"), Ok((0, 1)));
+        assert_eq!(parse_part("6/7"), Ok((6, 7)));
+        for bad in ["7/7", "1/0", "x/2", "1", "-1/2", "0/2000000"] {
+            assert!(parse_part(bad).is_err(), "{bad}");
+        }
         assert_eq!(parse_memory_limit("512M"), Ok(512 << 20));
         assert_eq!(parse_memory_limit("none"), Ok(u64::MAX));
         assert!(parse_memory_limit("0").is_err());

@@ -18,6 +18,11 @@ pub fn run(a: EncodeArgs, level_given: bool) -> anyhow::Result<Outcome> {
             "-o names one output: give one input, or use -c to write them all to stdout".into()
         ));
     }
+    if a.part.is_some() && list.len() != 1 {
+        bail!(Usage(
+            "--part encodes part of one input file: give exactly one".into()
+        ));
+    }
     if a.resume && (a.stdout || a.output.as_deref() == Some(Path::new("-"))) {
         bail!(Usage("--resume needs an output file, not stdout".into()));
     }
@@ -38,6 +43,9 @@ fn target(a: &EncodeArgs, input: &Input) -> Option<PathBuf> {
         (None, false, Input::Path(p)) => {
             let mut t = p.clone().into_os_string();
             t.push(".sigma");
+            if let Some((k, n)) = a.part {
+                t.push(format!(".part-{k}-of-{n}"));
+            }
             Some(PathBuf::from(t))
         }
     }
@@ -90,6 +98,37 @@ fn encode_one(a: &EncodeArgs, input: &Input, level_given: bool) -> anyhow::Resul
     );
     let bar = crate::progress::Progress::for_input(&name, opened.file(), &a.common)?;
     let tick = |read: u64, _written: u64| bar.update(read);
+    let file_opts = FileOptions {
+        force: a.force,
+        like: meta.as_ref(),
+        sparse: false,
+        quiet: a.common.quiet,
+    };
+    if let Some((k, n)) = a.part {
+        let Some(f) = opened.file() else {
+            bail!(Usage(format!(
+                "{name}: --part needs an input file that can be read at any offset, not a pipe"
+            )));
+        };
+        let sink = Sink::open(target.clone(), true, file_opts)?;
+        let stats = sink.write(|w| {
+            sigmalang::encode_part(f, w, &opts, k, n, Some(&tick)).with_context(|| name.clone())
+        })?;
+        bar.finish();
+        let label = format!("{name} (part {k} of {n})");
+        report::print(
+            &report::Run {
+                cmd: "encode",
+                name: &label,
+                stats: &stats,
+                raw: stats.bytes_in,
+                encoded: stats.bytes_out,
+                verdict: None,
+            },
+            &a.common,
+        );
+        return Ok(());
+    }
     let stats: Stats = match (opened.file(), &target) {
         // A file into a file: through TARGET.partial, which --resume can continue.
         (Some(f), Some(t)) if is_regular_or_absent(t) => {
@@ -124,12 +163,6 @@ fn encode_one(a: &EncodeArgs, input: &Input, level_given: bool) -> anyhow::Resul
             if a.resume {
                 bail!(Usage(format!("{name}: --resume needs an output file")));
             }
-            let file_opts = FileOptions {
-                force: a.force,
-                like: meta.as_ref(),
-                sparse: false,
-                quiet: a.common.quiet,
-            };
             let sink = Sink::open(target.clone(), true, file_opts)?;
             sink.write(|w| {
                 sigmalang::encode(opened.source(), w, &opts, Some(&tick))

@@ -15,6 +15,7 @@ mod decode;
 mod encode;
 mod inputs;
 mod inspect;
+mod join;
 mod manual;
 mod progress;
 mod report;
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
         Command::Decode(a) => decode::run(a),
         Command::Verify(a) => inspect::verify(a),
         Command::Info(a) => inspect::info(a),
+        Command::Join(a) => join::run(a),
         Command::Bench(a) => bench::run(a).map(|()| Outcome::default()),
         Command::Completions { shell } => manual::completions(shell).map(|()| Outcome::default()),
         Command::Manpage => manual::manpage().map(|()| Outcome::default()),

@@ -46,7 +46,8 @@ pub use options::{
     SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,
 };
 pub use part::{
-    encode_part, join, segments_of_part, PartHeader, MAX_PARTS, PART_HEADER_LEN, PART_MAGIC,
+    encode_part, encode_part_from_reader, join, part_range, segments_of_part, PartHeader,
+    MAX_PARTS, PART_HEADER_LEN, PART_MAGIC,
 };
 pub use pipeline::{decode, encode, Progress, Source};
 pub use random::Reader;

@@ -15,8 +15,7 @@ use crate::options::Options;
 use crate::pipeline::{self, Progress, Source, Span};
 use crate::stats::Stats;
 use std::fs::File;
-use std::io::Write;
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Write};
 
 /// A part file's magic: `CE A3 50 54` ("ΣPT").
 pub const PART_MAGIC: [u8; 4] = [0xce, 0xa3, b'P', b'T'];
@@ -138,13 +137,66 @@ pub fn encode_part(
     parts: u32,
     progress: Option<Progress<'_>>,
 ) -> Result<Stats> {
+    let len = input.metadata()?.len();
+    encode_part_of(Source::File(input), len, out, opts, part, parts, progress)
+}
+
+/// [`encode_part`] when only the part's own bytes are at hand (a range read from object storage):
+/// `input` yields exactly the raw bytes of the part — [`part_range`] says which — of an input of
+/// `input_len` bytes. Fewer bytes than that is [`Error::InputChanged`].
+pub fn encode_part_from_reader(
+    input: &mut (dyn std::io::Read + Send),
+    input_len: u64,
+    out: &mut dyn Write,
+    opts: &Options,
+    part: u32,
+    parts: u32,
+) -> Result<Stats> {
+    let seg = opts.resolved_segment_size(Some(input_len));
+    let (start, end) = part_range(input_len, seg, part, parts);
+    let stats = encode_part_of(
+        Source::Reader(input),
+        input_len,
+        out,
+        opts,
+        part,
+        parts,
+        None,
+    )?;
+    if stats.bytes_in != end - start {
+        return Err(Error::InputChanged(format!(
+            "part {part} of {parts} is bytes {start}..{end} of the input ({} bytes), but {} \
+             were read",
+            end - start,
+            stats.bytes_in
+        )));
+    }
+    Ok(stats)
+}
+
+/// The raw bytes `start..end` of an input of `len` bytes that part `part` of `parts` encodes, at
+/// segment size `segment_size` (see [`segments_of_part`]).
+pub fn part_range(len: u64, segment_size: u32, part: u32, parts: u32) -> (u64, u64) {
+    let (first, count) = segments_of_part(len, segment_size, part, parts);
+    let seg = u64::from(segment_size);
+    ((first * seg).min(len), ((first + count) * seg).min(len))
+}
+
+fn encode_part_of(
+    input: Source<'_>,
+    len: u64,
+    out: &mut dyn Write,
+    opts: &Options,
+    part: u32,
+    parts: u32,
+    progress: Option<Progress<'_>>,
+) -> Result<Stats> {
     opts.validate()?;
     if parts == 0 || parts > MAX_PARTS || part >= parts {
         return Err(Error::InvalidOption(format!(
             "part {part} of {parts}: parts are numbered 0 to N-1, with N from 1 to {MAX_PARTS}"
         )));
     }
-    let len = input.metadata()?.len();
     let seg = opts.resolved_segment_size(Some(len));
     let (first, count) = segments_of_part(len, seg, part, parts);
     let header = PartHeader {
@@ -167,7 +219,7 @@ pub fn encode_part(
         trailer: false,
     };
     let opts = opts.clone().segment_size(seg);
-    pipeline::encode_from(Source::File(input), out, &opts, progress, Some(span))
+    pipeline::encode_from(input, out, &opts, progress, Some(span))
 }
 
 /// Checks a full set of parts (any order, each exactly once) and writes the stream they make to
@@ -176,16 +228,16 @@ pub fn encode_part(
 /// with the others is an error naming it, found before anything of the output is written when it
 /// is in a part header, and before the part's first byte otherwise (callers write to a temporary
 /// file and discard it on error).
-pub fn join(parts: &[&File], out: &mut dyn Write) -> Result<Stats> {
+pub fn join(parts: &mut [&mut dyn Read], out: &mut dyn Write) -> Result<Stats> {
     let start = std::time::Instant::now();
     let part_err = |index: usize, e: Error| Error::Part {
         index,
         source: Box::new(e),
     };
     let mut headers = Vec::with_capacity(parts.len());
-    for (k, f) in parts.iter().enumerate() {
+    for (k, f) in parts.iter_mut().enumerate() {
         let mut b = [0u8; PART_HEADER_LEN];
-        f.read_exact_at(&mut b, 0).map_err(|e| {
+        f.read_exact(&mut b).map_err(|e| {
             part_err(
                 k,
                 match e.kind() {
@@ -253,7 +305,8 @@ pub fn join(parts: &[&File], out: &mut dyn Write) -> Result<Stats> {
     let mut written = FILE_HEADER_LEN as u64;
     let mut buf = Vec::new();
     for k in order.into_iter().flatten() {
-        let (f, h) = (parts[k], headers[k]);
+        let h = headers[k];
+        let f = &mut *parts[k];
         let mut at = PART_HEADER_LEN as u64;
         for ordinal in h.first..h.first + u64::from(h.count) {
             let e =
@@ -271,15 +324,9 @@ pub fn join(parts: &[&File], out: &mut dyn Write) -> Result<Stats> {
             written += buf.len() as u64;
             at += buf.len() as u64;
         }
-        let len = f.metadata()?.len();
-        if len != at {
-            return Err(part_err(
-                k,
-                Error::PartTrailingData {
-                    offset: at,
-                    extra: len.saturating_sub(at),
-                },
-            ));
+        let extra = std::io::copy(&mut f.take(1 << 20), &mut std::io::sink())?;
+        if extra > 0 {
+            return Err(part_err(k, Error::PartTrailingData { offset: at, extra }));
         }
     }
     let trailer = index.trailer_bytes(written);
@@ -291,11 +338,11 @@ pub fn join(parts: &[&File], out: &mut dyn Write) -> Result<Stats> {
     Ok(stats)
 }
 
-/// Reads the segment `ordinal` of a part at byte `at` into `buf` (header and payload) and checks it:
+/// Reads the segment `ordinal` of a part, at byte `at` of it, into `buf` (header and payload) and checks it:
 /// header check value and limits, ordinal, its length (every segment but the input's last is
 /// whole), its layout for the version, and its payload checksum.
 fn copy_segment(
-    f: &File,
+    f: &mut dyn Read,
     at: u64,
     ordinal: u64,
     segments: u64,
@@ -307,7 +354,7 @@ fn copy_segment(
         _ => Error::Io(e),
     };
     let mut hb = [0u8; SEGMENT_HEADER_LEN];
-    f.read_exact_at(&mut hb, at)
+    f.read_exact(&mut hb)
         .map_err(|e| truncated(e, "a segment header"))?;
     let sh = SegmentHeader::parse(&hb, at, h.segment_size, Some(ordinal))?;
     let bad = |what: String| Error::CorruptSegment {
@@ -338,11 +385,8 @@ fn copy_segment(
     buf.clear();
     buf.extend_from_slice(&hb);
     buf.resize(SEGMENT_HEADER_LEN + sh.enc_len as usize, 0);
-    f.read_exact_at(
-        &mut buf[SEGMENT_HEADER_LEN..],
-        at + SEGMENT_HEADER_LEN as u64,
-    )
-    .map_err(|e| truncated(e, "a segment payload"))?;
+    f.read_exact(&mut buf[SEGMENT_HEADER_LEN..])
+        .map_err(|e| truncated(e, "a segment payload"))?;
     if format::payload_hash(&buf[SEGMENT_HEADER_LEN..]) != sh.payload_hash {
         return Err(bad("payload checksum mismatch".into()));
     }

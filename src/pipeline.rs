@@ -317,9 +317,11 @@ pub(crate) fn encode_from(
         }
     };
     let (mut index, mut written) = (span.index, span.written);
-    if span.first > 0 && file.is_none() {
+    // A resumed encode reads its input again at any offset; a part may come from a stream that
+    // starts at its first segment.
+    if span.first > 0 && file.is_none() && span.end.is_none() {
         return Err(Error::InvalidOption(
-            "only file input can be resumed or encoded in parts".into(),
+            "only file input can be resumed".into(),
         ));
     }
     let (_, raw_cap) = opts.pool_shape(seg as u32, known_len);
@@ -343,7 +345,7 @@ pub(crate) fn encode_from(
     let mut ended = false;
 
     let produce = || -> Result<Option<EncJob>> {
-        if ended {
+        if ended || span.end.is_some_and(|e| ordinal >= e) {
             return Ok(None);
         }
         let len = match known_len {

@@ -31,10 +31,13 @@ fn parts_of(data: &[u8], o: &Options, n: u32) -> Vec<Vec<u8>> {
 }
 
 fn join_bytes(parts: &[Vec<u8>]) -> sigmalang::Result<Vec<u8>> {
-    let files: Vec<File> = parts.iter().map(|p| file_with(p)).collect();
-    let refs: Vec<&File> = files.iter().collect();
+    let mut readers: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
+    let mut refs: Vec<&mut dyn std::io::Read> = readers
+        .iter_mut()
+        .map(|r| r as &mut dyn std::io::Read)
+        .collect();
     let mut out = Vec::new();
-    join(&refs, &mut out)?;
+    join(&mut refs, &mut out)?;
     Ok(out)
 }
 
@@ -62,6 +65,29 @@ fn joined_parts_are_the_one_process_encoding() {
                 "{len} bytes, {n} parts reversed"
             );
         }
+    }
+    // A part made from only its own bytes (a range read) is the same part.
+    let data = mixed(7 * SEG as usize + 9, 500, 3);
+    let o = opts(2, 5, SEG);
+    let from_file = parts_of(&data, &o, 3);
+    for k in 0..3 {
+        let (start, end) = sigmalang::part_range(data.len() as u64, SEG, k, 3);
+        let mut out = Vec::new();
+        let mut range = &data[start as usize..end as usize];
+        sigmalang::encode_part_from_reader(&mut range, data.len() as u64, &mut out, &o, k, 3)
+            .unwrap();
+        assert!(out == from_file[k as usize], "part {k}");
+        // One byte short is an error, not a wrong part.
+        let mut short = &data[start as usize..end as usize - 1];
+        let e = sigmalang::encode_part_from_reader(
+            &mut short,
+            data.len() as u64,
+            &mut Vec::new(),
+            &o,
+            k,
+            3,
+        );
+        assert!(matches!(e, Err(Error::InputChanged(_))), "{e:?}");
     }
     // Parts differ by at most one segment, cover every segment once, and may be empty.
     let mut next = 0;

@@ -19,7 +19,14 @@ pub fn run(a: JoinArgs) -> anyhow::Result<Outcome> {
         }
         files.push(f);
     }
-    let refs: Vec<&File> = files.iter().collect();
+    let mut readers: Vec<std::io::BufReader<File>> = files
+        .into_iter()
+        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+        .collect();
+    let mut refs: Vec<&mut dyn std::io::Read> = readers
+        .iter_mut()
+        .map(|r| r as &mut dyn std::io::Read)
+        .collect();
     let target = a.output.clone().filter(|o| o.as_os_str() != "-");
     let name = target
         .as_ref()
@@ -35,7 +42,7 @@ pub fn run(a: JoinArgs) -> anyhow::Result<Outcome> {
         },
     )?;
     let stats = sink.write(|w| {
-        sigmalang::join(&refs, w).map_err(|e| match e {
+        sigmalang::join(&mut refs, w).map_err(|e| match e {
             // Name the part file by its path.
             sigmalang::Error::Part { index, source } => {
                 anyhow!("{}: {source}", a.parts[index].display())

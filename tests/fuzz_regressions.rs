@@ -12,8 +12,9 @@ use std::path::Path;
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 4] = [
+const TARGETS: [(&str, Check); 5] = [
     ("container", fuzz::check_container),
+    ("fse", fuzz::check_fse),
     ("glyph", fuzz::check_glyph),
     ("split", fuzz::check_split),
     ("trailer", fuzz::check_trailer),

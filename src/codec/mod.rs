@@ -13,6 +13,7 @@
 
 mod decode;
 mod encode;
+pub mod fse;
 pub(crate) mod huffman;
 
 pub(crate) use decode::blocked_section;

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: the Rust tests (library, CLI, reference decoder), then the Python package's
+# tests (python/tests: the binding, fsspec, Dask on a LocalCluster) in a virtual environment that
+# scripts/test_python.sh builds. Exits non-zero if either fails. This is what .ci/run runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo test --locked
+bash scripts/test_python.sh

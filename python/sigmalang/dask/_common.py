@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import posixpath
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Tuple
 
 import dask
 import fsspec
 from dask.base import tokenize
-from dask.delayed import Delayed, delayed
+from dask.delayed import Delayed
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from .. import _native
 
 
 #: Largest raw bytes one encode task holds by default (its input range; the part it writes is

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import os
-import posixpath
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple
 
-import dask
-import fsspec
-from dask.base import tokenize
-from dask.delayed import Delayed, delayed
-from fsspec.core import url_to_fs
-from fsspec.implementations.local import LocalFileSystem
+from dask.delayed import delayed
 
 from .. import _native
-from ._common import (  # noqa: F401
-    MAX_PART_BYTES,
+from ._common import (
     PARTITION_BYTES,
     RETRIES,
     StorageOptions,
@@ -26,25 +19,18 @@ from ._common import (  # noqa: F401
     _fs,
     _get_client,
     _is_local,
-    _join_path,
     _move_into_place,
     _remove_quietly,
     _remove_stale,
-    _segment_count,
     _sync_dir,
     _token,
     _total_threads,
     _write_atomic,
 )
-from ._read import (  # noqa: F401
-    _ReaderFile,
-    _as_records,
+from ._read import (
     _info,
-    _open_reader,
     _read_run,
     _runs,
-    read_bytes,
-    to_bag,
 )
 
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import posixpath
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-import dask
 import fsspec
-from dask.base import tokenize
-from dask.delayed import Delayed, delayed
-from fsspec.core import url_to_fs
-from fsspec.implementations.local import LocalFileSystem
+from dask.delayed import delayed
 
 from .. import _native
-from ._common import (  # noqa: F401
+from ._common import (
     MAX_PART_BYTES,
-    PARTITION_BYTES,
     RETRIES,
     StorageOptions,
     _COPY_CHUNK,
@@ -31,7 +24,6 @@ from ._common import (  # noqa: F401
     _remove_quietly,
     _remove_stale,
     _segment_count,
-    _sync_dir,
     _token,
     _total_threads,
     _write_atomic,

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import posixpath
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-import dask
-import fsspec
 from dask.base import tokenize
 from dask.delayed import Delayed, delayed
-from fsspec.core import url_to_fs
-from fsspec.implementations.local import LocalFileSystem
 
 from .. import _native
-from ._common import (  # noqa: F401
-    MAX_PART_BYTES,
+from ._common import (
     PARTITION_BYTES,
-    RETRIES,
     StorageOptions,
-    _COPY_CHUNK,
     _canonical,
-    _compute,
     _fs,
-    _get_client,
     _is_local,
-    _join_path,
-    _move_into_place,
-    _remove_quietly,
-    _remove_stale,
-    _segment_count,
-    _sync_dir,
-    _token,
-    _total_threads,
-    _write_atomic,
 )
 
 

@@ -15,6 +15,8 @@ pub enum Pos {
     /// The glyph with this number, from 0: the index of its tag in section 'tags' (streams
     /// layout, whose glyphs are not at any one payload offset).
     Glyph(usize),
+    /// The sequence with this number, from 0, in the segment (sequences layout, format version 4).
+    Sequence(usize),
 }
 
 impl std::fmt::Display for Pos {
@@ -22,6 +24,7 @@ impl std::fmt::Display for Pos {
         match self {
             Pos::Byte(n) => write!(f, "glyph at payload byte {n}"),
             Pos::Glyph(n) => write!(f, "glyph {n}"),
+            Pos::Sequence(n) => write!(f, "sequence {n}"),
         }
     }
 }

@@ -4,7 +4,8 @@ use crate::codec::{self, MatchFinder};
 use crate::error::CodecError;
 use crate::error::{Error, Result};
 use crate::format::{
-    self, FileHeader, SegmentHeader, FLAG_SPLIT, FLAG_STORED, FLAG_STREAMS, SEGMENT_HEADER_LEN,
+    self, FileHeader, SegmentHeader, FLAG_SEQUENCES, FLAG_SPLIT, FLAG_STORED, FLAG_STREAMS,
+    SEGMENT_HEADER_LEN,
 };
 
 /// Encodes `raw` as segment `ordinal` into `out` (cleared first): header then payload.
@@ -20,6 +21,7 @@ pub(crate) fn encode(
         Some(codec::Layout::Plain) => 0,
         Some(codec::Layout::Split) => FLAG_SPLIT,
         Some(codec::Layout::Streams) => FLAG_STREAMS,
+        Some(codec::Layout::Sequences) => FLAG_SEQUENCES,
         None => {
             out.truncate(SEGMENT_HEADER_LEN);
             out.extend_from_slice(raw);
@@ -90,6 +92,7 @@ pub(crate) fn decode(
         let layout = match h.flags {
             FLAG_SPLIT => codec::Layout::Split,
             FLAG_STREAMS => codec::Layout::Streams,
+            FLAG_SEQUENCES => codec::Layout::Sequences,
             _ => codec::Layout::Plain,
         };
         codec::decode_payload(payload, layout, out, h.raw_len as usize).map_err(|source| {

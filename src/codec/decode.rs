@@ -137,7 +137,7 @@ fn wild(out: &[u8], op: usize, dist: usize, len: usize, two: bool) -> bool {
 /// With `two` (a constant at every call), copies of distance 16 or more move two 16-byte chunks
 /// whatever their length (see [`Fields::TWO_CHUNKS`]).
 #[inline(always)]
-fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
+pub(crate) fn copy_match(out: &mut [u8], op: usize, dist: usize, len: usize, two: bool) {
     let src = op - dist;
     if wild(out, op, dist, len, two) {
         // Non-overlapping 16-byte chunks: each chunk's source lies entirely before `op + k`.
@@ -307,6 +307,7 @@ fn decode_layout(
 ) -> Result<(), CodecError> {
     match layout {
         super::Layout::Plain => decompress(input, out, raw_len),
+        super::Layout::Sequences => super::sequences::read::decode(input, out, raw_len),
         super::Layout::Split => {
             // Positions inside the glyphs count from the payload's start, 4 bytes before them.
             let glyph_len = count_at(input, 0, "glyphs")?;

@@ -5,7 +5,10 @@
 //! copy of 5 bytes or more, 6 at level 1 (shorter ones save next to nothing and slow decoding; a
 //! repeated distance still needs only 3); levels 4–9 use hash chains of growing
 //! depth and lazy matching, and levels 8–9 then parse again, optimally, under the prices of the
-//! first parse ([`optimal`]). Levels 2–9 write the streams layout (entropy-coded glyph fields).
+//! first parse ([`optimal`], priced by [`prices`]). Levels 2–9 collect the parse as sequences
+//! ([`collect`]) and write format version 4's sequences layout ([`super::sequences`]); level 1
+//! writes the plain glyph stream. [`encode_payload_v3`] still writes version 3's streams layout
+//! (entropy-coded glyph fields), for tests and tools that need such files.
 //! The single-probe tables keep each position's first four bytes (level 3's long table: spare hash
 //! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every
 //! level checks the offset stack first, so a repeated distance costs a one-byte DELTA glyph, and
@@ -15,7 +18,9 @@
 use super::{push_offset, use_slot, INITIAL_OFFSETS, MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::varint;
 
+mod collect;
 mod optimal;
+mod prices;
 
 /// Upper bound of the encoded size of `n` raw bytes (all literals, worst case).
 pub fn compressed_bound(n: usize) -> usize {
@@ -131,6 +136,10 @@ pub struct MatchFinder {
     opt: optimal::Scratch,
     /// The entropy coder's scratch (entropy levels only).
     huff: super::huffman::Scratch,
+    /// The sequences of the segment being coded (levels ≥ 2).
+    collector: collect::Collector,
+    /// The sequence writer's tables and buffers (levels ≥ 2).
+    seq: super::sequences::write::Scratch,
     /// Every position below this one is already linked into the chain (chain levels only).
     next: usize,
 }
@@ -164,6 +173,8 @@ impl MatchFinder {
             streams: Streams::default(),
             opt: optimal::Scratch::default(),
             huff: Default::default(),
+            collector: Default::default(),
+            seq: Default::default(),
             next: 0,
         }
     }
@@ -192,7 +203,7 @@ impl MatchFinder {
     /// levels, and the entropy coder's histograms of them).
     pub fn scratch_bytes(level: u8, segment: usize) -> usize {
         if params(level).entropy {
-            super::stream_scratch_bytes(segment) + super::huffman::scratch_bytes(segment)
+            collect::Collector::scratch_bytes(segment) + super::huffman::scratch_bytes(segment)
         } else {
             0
         }
@@ -514,13 +525,23 @@ impl Sink for Streams {
     }
 }
 
+/// What a parser hands its parse to, literal run by copy: the glyph fields of format versions
+/// 1–3 ([`Emitter`]) or the sequences of version 4 ([`collect::Collector`]).
+trait Emit {
+    /// The literal run `input[from..to]` (possibly empty).
+    fn literals(&mut self, input: &[u8], from: usize, to: usize);
+    /// The copy `m` at `pos`, which updates the offset stack `reps` as its kind says.
+    fn copy(&mut self, m: Match, input: &[u8], pos: usize, reps: &mut [usize; 4]);
+    /// See [`Sink::hopeless`].
+    fn hopeless(&self, base: usize, n: usize) -> bool;
+}
+
 /// Writes glyphs to a [`Sink`].
 struct Emitter<'a, S: Sink> {
     s: &'a mut S,
 }
 
-impl<S: Sink> Emitter<'_, S> {
-    /// The literal run `input[from..to]`.
+impl<S: Sink> Emit for Emitter<'_, S> {
     #[inline(always)]
     fn literals(&mut self, input: &[u8], from: usize, to: usize) {
         let n = to - from;
@@ -536,7 +557,6 @@ impl<S: Sink> Emitter<'_, S> {
         self.s.bytes(&input[from..], n);
     }
 
-    /// See [`Sink::hopeless`].
     #[inline(always)]
     fn hopeless(&self, base: usize, n: usize) -> bool {
         self.s.hopeless(base, n)
@@ -595,14 +615,61 @@ pub enum Layout {
     /// (flag `SPLIT`). Written by format-1 builds before the streams layout; still decoded.
     Split,
     /// Five sections — tags, lengths, low distance bytes, high distance varints, literal bytes —
-    /// each a `count u32` and a raw or Huffman-coded byte section (flag `STREAMS`; levels ≥ 2).
+    /// each a `count u32` and a raw or Huffman-coded byte section (flag `STREAMS`; written at
+    /// levels ≥ 2 by format-2 and format-3 builds; still decoded).
     Streams,
+    /// A literal section and FSE-coded sequences (flag `SEQUENCES`; format version 4, levels ≥ 2).
+    Sequences,
 }
 
-/// Appends the payload of one segment at the finder's level: the streams layout at levels ≥ 2
-/// (unless the plain glyph stream is smaller), the plain glyph stream at level 1. `None` (with the
-/// appended bytes unspecified) when it would not be smaller than `input`: store it raw.
+/// Appends the payload of one segment at the finder's level, as this build writes it (format
+/// version 4): the sequences layout at levels ≥ 2, the plain glyph stream at level 1. `None`
+/// (with the appended bytes unspecified) when it would not be smaller than `input`: store it raw.
 pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> Option<Layout> {
+    if !mf.params.entropy {
+        return compress(input, mf, out).then_some(Layout::Plain);
+    }
+    let base = out.len();
+    let n = input.len();
+    let mut c = std::mem::take(&mut mf.collector);
+    c.reset(n);
+    let mut parsed = parse(input, mf, &mut c, 0);
+    if parsed && mf.params.optimal > 0 {
+        // Levels 8–9: the lazy parse above only prices the sequences; parse again, optimally.
+        let prices = prices::SeqPrices::of(&c);
+        c.reset(n);
+        mf.reset();
+        parsed = optimal::parse(input, mf, &mut c, 0, &prices);
+    }
+    let mut layout = None;
+    if parsed {
+        super::sequences::write::write(&c.lits, &c.seqs, &mut mf.seq, &mut mf.huff, out);
+        if out.len() - base < n {
+            layout = Some(Layout::Sequences);
+        }
+    }
+    mf.collector = c;
+    // The layout's counts, modes and bitstream lengths cost a dozen bytes and more: on small
+    // segments the plain glyph stream can be smaller.
+    if n <= SMALL_SEGMENT {
+        let mut plain = Vec::with_capacity(n);
+        if compress(input, mf, &mut plain) && plain.len() < layout.map_or(n, |_| out.len() - base) {
+            out.truncate(base);
+            out.extend_from_slice(&plain);
+            layout = Some(Layout::Plain);
+        }
+    }
+    layout
+}
+
+/// Segments up to this size are also tried in the plain layout, which has no headers.
+const SMALL_SEGMENT: usize = 1024;
+
+/// Appends the payload of one segment as format versions 2 and 3 wrote it: the streams layout at
+/// levels ≥ 2 (unless the plain glyph stream is smaller), the plain glyph stream at level 1.
+/// `None` as for [`encode_payload`]. For tests and tools that need files of those versions.
+#[doc(hidden)]
+pub fn encode_payload_v3(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> Option<Layout> {
     if !mf.params.entropy {
         return compress(input, mf, out).then_some(Layout::Plain);
     }
@@ -652,17 +719,22 @@ pub fn compress(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> bool {
 /// Parses `input` into glyphs written to `sink`, whose size was `base` before; `false` as soon as
 /// they would not be smaller than `input`.
 fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base: usize) -> bool {
+    parse(input, mf, Emitter { s: sink }, base)
+}
+
+/// Parses `input` at the finder's level into `e`, whose output size was `base` before; `false`
+/// as soon as it would not be smaller than `input` (always for fewer than 16 bytes).
+fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usize) -> bool {
     let n = input.len();
     if n < 16 {
         return false;
     }
     mf.reset();
-    let e = Emitter { s: sink };
     if mf.params.depth == 0 {
         return if mf.params.long_log > 0 {
-            compress_fast::<S, true>(input, mf, e, base)
+            compress_fast::<E, true>(input, mf, e, base)
         } else {
-            compress_fast::<S, false>(input, mf, e, base)
+            compress_fast::<E, false>(input, mf, e, base)
         };
     }
     let p = mf.params;
@@ -712,10 +784,10 @@ fn compress_with<S: Sink>(input: &[u8], mf: &mut MatchFinder, sink: &mut S, base
 /// (5 or 6, counting the bytes before it that backward extension takes); past a shorter one the
 /// search steps `short_step` bytes. `LONG`: whether the level has the table of 8-byte hashes
 /// (`long_log > 0`), a constant so that level 1's loop carries none of its code.
-fn compress_fast<S: Sink, const LONG: bool>(
+fn compress_fast<E: Emit, const LONG: bool>(
     input: &[u8],
     mf: &mut MatchFinder,
-    mut e: Emitter<'_, S>,
+    mut e: E,
     base: usize,
 ) -> bool {
     let n = input.len();
@@ -1134,7 +1206,7 @@ mod entropy_tests {
             .collect();
         for level in 2..=9 {
             let mut out = Vec::new();
-            let layout = encode_payload(&data, &mut MatchFinder::new(level), &mut out);
+            let layout = encode_payload_v3(&data, &mut MatchFinder::new(level), &mut out);
             assert_eq!(layout, Some(Layout::Streams), "level {level}");
             assert!(
                 out.len() < data.len() * 7 / 10,
@@ -1193,7 +1265,7 @@ mod entropy_tests {
         for level in 2..=9 {
             let mut mf = MatchFinder::new(level);
             let mut out = Vec::new();
-            let layout = encode_payload(&data, &mut mf, &mut out).expect("text compresses");
+            let layout = encode_payload_v3(&data, &mut mf, &mut out).expect("text compresses");
             assert_eq!(layout, Layout::Streams, "level {level}");
             let mut plain = Vec::new();
             assert!(compress(&data, &mut MatchFinder::new(level), &mut plain));
@@ -1217,7 +1289,7 @@ mod entropy_tests {
         for level in 2..=9 {
             out.clear();
             assert_eq!(
-                encode_payload(tiny, &mut MatchFinder::new(level), &mut out),
+                encode_payload_v3(tiny, &mut MatchFinder::new(level), &mut out),
                 Some(Layout::Plain),
                 "level {level}"
             );
@@ -1257,7 +1329,7 @@ mod entropy_tests {
         let data = text(400);
         let mut enc = Vec::new();
         assert_eq!(
-            encode_payload(&data, &mut MatchFinder::new(3), &mut enc),
+            encode_payload_v3(&data, &mut MatchFinder::new(3), &mut enc),
             Some(Layout::Streams)
         );
         flips_and_cuts_are_handled(&enc, Layout::Streams, data.len());
@@ -1286,7 +1358,7 @@ mod entropy_tests {
         let mut mf = MatchFinder::new(3);
         let mut enc = Vec::new();
         assert_eq!(
-            encode_payload(&data, &mut mf, &mut enc),
+            encode_payload_v3(&data, &mut mf, &mut enc),
             Some(Layout::Streams)
         );
         // Rebuild the payload with raw sections: as is (k = 5, must decode), then with one extra

@@ -1,8 +1,10 @@
 //! The ΣLANG glyph codec: one segment of raw bytes in, one glyph stream out, and back.
 //!
 //! A segment is coded with a freshly reset context (match tables and the offset stack), so every
-//! segment decodes on its own. The glyph layout is specified in `docs/FORMAT.md` ("Glyph stream");
-//! the constants below are that table.
+//! segment decodes on its own. Format version 4 writes the sequences layout at levels ≥ 2
+//! ([`sequences`]: literals and FSE-coded sequences, `docs/FORMAT.md` "Sequences layout") and the
+//! plain glyph stream at level 1; the glyph layout is specified in `docs/FORMAT.md` ("Glyph
+//! stream"), and the constants below are that table.
 //!
 //! | tag byte     | kind       | fields after the tag                                            |
 //! |--------------|------------|------------------------------------------------------------------|
@@ -15,11 +17,14 @@ mod decode;
 mod encode;
 pub mod fse;
 pub(crate) mod huffman;
+pub(crate) mod sequences;
 
 pub(crate) use decode::blocked_section;
 pub use decode::decode_payload;
 pub use decode::decompress;
-pub use encode::{compress, compressed_bound, encode_payload, Layout, MatchFinder};
+pub use encode::{
+    compress, compressed_bound, encode_payload, encode_payload_v3, Layout, MatchFinder,
+};
 
 /// Test data: `n` bytes drawn from `alphabet` by a 32-bit linear congruential generator started at
 /// `seed` (the same data for the same arguments, on every machine).

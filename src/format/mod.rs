@@ -25,7 +25,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 use xxhash_rust::xxh32::xxh32;
 
 /// Format version written by this build.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 /// Oldest format version this build reads (version 1 has no streams layout; everything else is
 /// the same).
 pub const MIN_VERSION: u8 = 1;
@@ -61,6 +61,9 @@ pub const FLAG_SPLIT: u8 = 2;
 /// Segment flag: streams layout, every kind of glyph field in its own entropy-coded section
 /// (docs/FORMAT.md).
 pub const FLAG_STREAMS: u8 = 4;
+/// Segment flag: sequences layout, literals and FSE-coded sequences (format version 4;
+/// docs/FORMAT.md).
+pub const FLAG_SEQUENCES: u8 = 8;
 
 fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
@@ -218,9 +221,12 @@ impl SegmentHeader {
             raw_hash: le64(b, 20),
             payload_hash: le32(b, 28),
         };
-        if !matches!(h.flags, 0 | FLAG_STORED | FLAG_SPLIT | FLAG_STREAMS) {
+        if !matches!(
+            h.flags,
+            0 | FLAG_STORED | FLAG_SPLIT | FLAG_STREAMS | FLAG_SEQUENCES
+        ) {
             return bad(format!(
-                "unknown layout flags {:#04x} (0 plain, 1 stored, 2 split, 4 streams)",
+                "unknown layout flags {:#04x} (0 plain, 1 stored, 2 split, 4 streams, 8 sequences)",
                 h.flags
             ));
         }
@@ -257,16 +263,21 @@ impl SegmentHeader {
     }
 
     /// Why a stream of format `version` cannot hold this header's layout, if it cannot: `SPLIT`
-    /// is version 1's alone, `STREAMS` came with version 2 (docs/FORMAT.md, "Versioning").
+    /// is version 1's alone, `STREAMS` belongs to versions 2 and 3, `SEQUENCES` came with
+    /// version 4 (docs/FORMAT.md, "Versioning").
     pub fn layout_error(&self, version: u8) -> Option<String> {
         match self.flags {
             FLAG_SPLIT if version != 1 => Some(format!(
                 "layout SPLIT (flags {FLAG_SPLIT:#04x}) is not part of format version {version} \
                  (only version 1 has it)"
             )),
-            FLAG_STREAMS if version < 2 => Some(format!(
+            FLAG_STREAMS if !(2..=3).contains(&version) => Some(format!(
                 "layout STREAMS (flags {FLAG_STREAMS:#04x}) is not part of format version \
-                 {version} (it came with version 2)"
+                 {version} (only versions 2 and 3 have it)"
+            )),
+            FLAG_SEQUENCES if version < 4 => Some(format!(
+                "layout SEQUENCES (flags {FLAG_SEQUENCES:#04x}) is not part of format version \
+                 {version} (it came with version 4)"
             )),
             _ => None,
         }

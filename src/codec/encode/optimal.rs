@@ -12,8 +12,8 @@
 //! which meet the long copies in far fewer steps than the first pass's hash chains.
 
 use super::{
-    classify, common, hash, inside_match, read_u32, rep_len, Emitter, Kind, Match, MatchFinder,
-    Sink, Streams, EMPTY,
+    classify, common, hash, inside_match, read_u32, rep_len, Emit, Kind, Match, MatchFinder,
+    Streams, EMPTY,
 };
 use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 
@@ -67,14 +67,30 @@ impl Prices {
             _ => self.tag[0] + Self::varint(&self.len, (n - 64) as u64),
         }
     }
+}
 
-    /// What one more literal costs after a run of `n`: the byte, and the change of the run's tag.
+/// The prices the optimal parse minimizes, in any one unit.
+pub(super) trait Price {
+    /// What one more literal costs after a run of `n`: the byte, and the change of the run's
+    /// length field.
+    fn literal(&self, byte: u8, n: usize) -> i64;
+    /// What copy `m` at `pos` costs.
+    fn copy(&self, m: &Match, input: &[u8], pos: usize) -> i64;
+}
+
+impl Price for Prices {
     fn literal(&self, byte: u8, n: usize) -> i64 {
         i64::from(self.lit[usize::from(byte)]) + i64::from(self.run(n + 1)) - i64::from(self.run(n))
     }
 
+    fn copy(&self, m: &Match, input: &[u8], pos: usize) -> i64 {
+        i64::from(self.glyph(m, input, pos))
+    }
+}
+
+impl Prices {
     /// The bits of the glyph for copy `m` at `pos`.
-    fn copy(&self, m: &Match, input: &[u8], pos: usize) -> u32 {
+    fn glyph(&self, m: &Match, input: &[u8], pos: usize) -> u32 {
         // A tag `base | l` whose length field holds `l` up to `last`, which means "varint follows".
         let tagged = |base: usize, l: usize, last: usize| {
             if l < last {
@@ -247,12 +263,12 @@ fn tree_insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut 
 
 /// Parses `input` into the cheapest glyphs under `prices`, written through `e`; `false` as soon as
 /// they would not be smaller than `input` (the size `e` had before was `base`).
-pub(super) fn parse<S: Sink>(
+pub(super) fn parse<E: Emit>(
     input: &[u8],
     mf: &mut MatchFinder,
-    mut e: Emitter<'_, S>,
+    mut e: E,
     base: usize,
-    prices: &Prices,
+    prices: &impl Price,
 ) -> bool {
     let n = input.len();
     let limit = n - 8;
@@ -312,7 +328,7 @@ pub(super) fn parse<S: Sink>(
                         Kind::Delta(_) => Match { len, ..c },
                         _ => classify(len, c.dist, &node.reps),
                     };
-                    let price = node.price + i64::from(prices.copy(&m, input, p));
+                    let price = node.price + prices.copy(&m, input, p);
                     let to = &mut nodes[k + len];
                     if price < to.price {
                         let mut r = node.reps;
@@ -426,7 +442,7 @@ mod tests {
         for level in [8, 9] {
             for data in [text(100_000, 3), long_run.clone()] {
                 let (layout, _) = encode(&data, level).expect("compressible");
-                assert_eq!(layout, Layout::Streams);
+                assert_eq!(layout, Layout::Sequences);
             }
             // So compressible that the plain layout is smaller than the five sections' headers.
             encode(&[0; 50_000], level).expect("compressible");

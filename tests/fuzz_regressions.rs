@@ -12,10 +12,11 @@ use std::path::Path;
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 5] = [
+const TARGETS: [(&str, Check); 6] = [
     ("container", fuzz::check_container),
     ("fse", fuzz::check_fse),
     ("glyph", fuzz::check_glyph),
+    ("sequences", fuzz::sequences::check_sequences),
     ("split", fuzz::check_split),
     ("trailer", fuzz::check_trailer),
 ];
@@ -98,6 +99,27 @@ fn seeds_pass_their_checks() {
             .unwrap();
         assert!(out == s.data);
     }
+    // The streams the `container` target splices are this build's: format version 4, with
+    // segments in the sequences layout among them.
+    let sequences = fuzz::container_streams()
+        .iter()
+        .filter(|s| s.encoded[4] == sigmalang::format::VERSION)
+        .flat_map(|s| segment_flags(&s.encoded))
+        .filter(|&f| f == sigmalang::format::FLAG_SEQUENCES)
+        .count();
+    assert!(sequences >= 2, "{sequences} sequences-layout segments");
+}
+
+/// The layout flags of each segment of a one-stream file.
+fn segment_flags(stream: &[u8]) -> Vec<u8> {
+    let mut flags = Vec::new();
+    let mut at = sigmalang::format::FILE_HEADER_LEN;
+    while stream[at..at + 4] == sigmalang::format::SEGMENT_MAGIC {
+        flags.push(stream[at + 8]);
+        let enc_len = u32::from_le_bytes(stream[at + 16..at + 20].try_into().unwrap());
+        at += sigmalang::format::SEGMENT_HEADER_LEN + enc_len as usize;
+    }
+    flags
 }
 
 /// The reference glyph decoder agrees with the specification's test vector (docs/FORMAT.md).

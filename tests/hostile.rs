@@ -64,7 +64,8 @@ fn row(name: &'static str, build: impl Fn(bool) -> (Vec<u8>, Vec<u8>) + 'static,
 
 #[path = "hostile/rows.rs"]
 mod rows;
-use rows::rows;
+#[path = "hostile/sequences.rs"]
+mod sequences;
 
 // --- running the table ------------------------------------------------------------------------
 
@@ -148,8 +149,9 @@ fn report(problems: Vec<String>) {
 
 #[test]
 fn hostile_archives_give_the_exact_error_on_every_path() {
-    let rows = rows();
-    assert!(rows.len() >= 30, "{} rows", rows.len());
+    let mut rows = rows::rows();
+    rows.extend(sequences::rows());
+    assert!(rows.len() >= 40, "{} rows", rows.len());
     report(check(&rows));
 }
 
@@ -157,7 +159,7 @@ fn hostile_archives_give_the_exact_error_on_every_path() {
 /// "Footer"), whose stream hash is xxh3 of no bytes.
 #[test]
 fn the_writer_and_the_encoder_agree_on_the_empty_stream() {
-    let empty = Archive::new(3, SEG).bytes();
+    let empty = Archive::new(VERSION, SEG).bytes();
     let enc = util::encode_bytes(&[], &util::opts(1, 3, SEG));
     assert_eq!(empty, enc);
     assert_eq!(util::le64(&enc, 72 - 12), 0x2D06_8005_38D3_94C2);
@@ -165,10 +167,23 @@ fn the_writer_and_the_encoder_agree_on_the_empty_stream() {
 }
 
 /// Every archive this suite calls valid is one the encoder could have written: the writer's
-/// layout of a stored segment matches the encoder's byte for byte.
+/// layout of a stored segment matches the encoder's byte for byte (format version included).
 #[test]
 fn the_writer_and_the_encoder_agree_on_a_stored_segment() {
     let data = random(3000, 9);
-    let a = Archive::new(3, SEG).seg(Seg::stored(&data));
+    let a = Archive::new(VERSION, SEG).seg(Seg::stored(&data));
+    assert_eq!(a.bytes(), util::encode_bytes(&data, &util::opts(1, 3, SEG)));
+}
+
+/// The same for a segment in the sequences layout: the writer's header fields around the
+/// encoder's payload give the encoder's stream byte for byte.
+#[test]
+fn the_writer_and_the_encoder_agree_on_a_sequences_segment() {
+    let data = util::text(3000, 9);
+    let mut payload = Vec::new();
+    let mf = &mut sigmalang::codec::MatchFinder::new(3);
+    let layout = sigmalang::codec::encode_payload(&data, mf, &mut payload);
+    assert_eq!(layout, Some(sigmalang::codec::Layout::Sequences));
+    let a = Archive::new(VERSION, SEG).seg(Seg::coded(SEQUENCES, &data, payload));
     assert_eq!(a.bytes(), util::encode_bytes(&data, &util::opts(1, 3, SEG)));
 }

@@ -11,7 +11,7 @@ mod fuzz;
 use fuzz::{decode_all, encode, fix_stream_checks, Paths, Rng};
 use sigmalang::format::{
     FileHeader, Footer, Index, SegmentHeader, FILE_HEADER_LEN, FOOTER_LEN, INDEX_ENTRY_LEN,
-    INDEX_FIXED_LEN, MAX_SEGMENT_SIZE,
+    INDEX_FIXED_LEN, MAX_SEGMENT_SIZE, SEGMENT_HEADER_LEN,
 };
 use sigmalang::{Decoder, Options, Source};
 use std::io::{self, Read};
@@ -19,7 +19,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 /// The originals: text-like, binary-like, runs, empty, and one whose first segment is STORED,
-/// each at levels 1, 3 and 9 with 4096-byte segments.
+/// each at levels 1, 3 and 9 with 4096-byte segments, as this build writes them (format version
+/// 4: plain glyph streams at level 1, the sequences layout at 3 and 9).
 fn corpus() -> Vec<(String, Vec<u8>, Vec<u8>)> {
     let mut stored = fuzz::random(4096, 21);
     stored.extend(fuzz::text(1500, 22));
@@ -37,6 +38,18 @@ fn corpus() -> Vec<(String, Vec<u8>, Vec<u8>)> {
             out.push((format!("{name}@{level}"), data.clone(), enc));
         }
     }
+    // Every layout this build writes is among them.
+    let mut flags = std::collections::BTreeSet::new();
+    for (_, _, enc) in &out {
+        assert_eq!(enc[4], sigmalang::format::VERSION);
+        let mut at = FILE_HEADER_LEN;
+        while enc[at..at + 4] == sigmalang::format::SEGMENT_MAGIC {
+            flags.insert(enc[at + 8]);
+            at += SEGMENT_HEADER_LEN
+                + u32::from_le_bytes(enc[at + 16..at + 20].try_into().unwrap()) as usize;
+        }
+    }
+    assert_eq!(flags.into_iter().collect::<Vec<_>>(), [0, 1, 8], "layouts");
     out
 }
 

@@ -193,13 +193,16 @@ fn words(n: usize, seed: u32) -> Vec<u8> {
     out
 }
 
-/// The hex between the test-vector markers of docs/FORMAT.md.
-fn spec_vector() -> Vec<u8> {
+/// The hex between the markers `<!-- NAME-begin -->` and `<!-- NAME-end -->` of
+/// docs/FORMAT.md.
+fn spec_vector(name: &str) -> Vec<u8> {
     let spec = std::fs::read_to_string(Path::new(ROOT).join("docs/FORMAT.md")).unwrap();
     let start = spec
-        .find("<!-- test-vector-begin -->")
+        .find(&format!("<!-- {name}-begin -->"))
         .expect("begin marker");
-    let end = spec.find("<!-- test-vector-end -->").expect("end marker");
+    let end = spec
+        .find(&format!("<!-- {name}-end -->"))
+        .expect("end marker");
     let hex: Vec<u8> = spec[start..end]
         .lines()
         .filter(|l| !l.starts_with("<!--") && !l.starts_with("```"))
@@ -232,8 +235,8 @@ fn file_case(dir: &Path, name: &str, bytes: &[u8], want: Want) -> Case {
     }
 }
 
-/// Every `.sigma` file in tests/vectors: versions 1 to 3, the plain, split and streams layouts,
-/// byte-section modes 0 to 3. levelN.sigma is tests/vectors/input.txt; the others are compared
+/// Every `.sigma` file in tests/vectors: versions 1 to 4, the plain, split, streams and sequences
+/// layouts, byte-section modes 0 to 3, the four FSE table modes. levelN.sigma and v4-levelN.sigma are tests/vectors/input.txt; the others are compared
 /// with what the library decodes them to.
 #[test]
 fn decodes_every_committed_vector() {
@@ -254,6 +257,12 @@ fn decodes_every_committed_vector() {
         "v2-level3",
         "words-level3",
         "blocks-level3",
+        "v4-level1",
+        "v4-level2",
+        "v4-level3",
+        "v4-level9",
+        "v4-groups-level3",
+        "v4-modes-level3",
     ];
     for k in known {
         assert!(
@@ -265,7 +274,7 @@ fn decodes_every_committed_vector() {
         .into_iter()
         .map(|name| {
             let path = dir.join(&name);
-            let want = if name.starts_with("level") {
+            let want = if name.starts_with("level") || name.starts_with("v4-level") {
                 input.clone()
             } else {
                 library_decode(&std::fs::read(&path).unwrap())
@@ -280,17 +289,29 @@ fn decodes_every_committed_vector() {
     check(cases);
 }
 
-/// The 188-byte stream printed in docs/FORMAT.md, "Test vector".
+/// The streams printed in docs/FORMAT.md, "Test vector": the 188-byte one (plain layout) and
+/// the 257-byte one of "A sequences-layout vector".
 #[test]
-fn decodes_the_spec_test_vector() {
+fn decodes_the_spec_test_vectors() {
     let tmp = tempfile::tempdir().unwrap();
     let text = "ΣLANG test vector: abcabcabcabcabc, zzzzzzzzzzzzzzzz, glyph glyph glyph glyphs!\n";
-    check(vec![file_case(
-        tmp.path(),
-        "spec-vector.sigma",
-        &spec_vector(),
-        Want::Decodes(text.as_bytes().to_vec()),
-    )]);
+    let rows: Vec<u8> = (0..24)
+        .flat_map(|i| format!("row {i:02}: sigma glyph delta segment index footer\n").into_bytes())
+        .collect();
+    check(vec![
+        file_case(
+            tmp.path(),
+            "spec-vector.sigma",
+            &spec_vector("test-vector"),
+            Want::Decodes(text.as_bytes().to_vec()),
+        ),
+        file_case(
+            tmp.path(),
+            "spec-vector-2.sigma",
+            &spec_vector("test-vector-2"),
+            Want::Decodes(rows),
+        ),
+    ]);
 }
 
 /// Files this build writes now: every level with 4 KiB segments over several segments (a short

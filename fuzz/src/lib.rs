@@ -28,6 +28,10 @@ use xxhash_rust::xxh32::xxh32;
 mod data;
 pub use data::*;
 
+// The `sequences` target (format version 4's sequences layout).
+#[path = "sequences.rs"]
+pub mod sequences;
+
 /// Segment size of every stream built here.
 pub const SEGMENT: u32 = 4096;
 
@@ -752,6 +756,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             }
         }
         "fse" => out = fse_seeds(),
+        "sequences" => out = sequences::sequences_seeds(),
         _ => {}
     }
     out

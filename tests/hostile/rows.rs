@@ -9,16 +9,16 @@ use util::text;
 // --- payloads -------------------------------------------------------------------------------
 
 /// "abcd" 16 times: a PRIMITIVE of 4 and a REFERENCE of 60 at distance `lo + 1` (4 when valid).
-fn abcd() -> Vec<u8> {
+pub(crate) fn abcd() -> Vec<u8> {
     b"abcd".repeat(16)
 }
-fn abcd_plain(lo: u8) -> Vec<u8> {
+pub(crate) fn abcd_plain(lo: u8) -> Vec<u8> {
     vec![0x04, b'a', b'b', b'c', b'd', 0x78, lo, 0x00]
 }
-fn abcd_streams(los: &[u8], bytes: Vec<u8>) -> Vec<u8> {
+pub(crate) fn abcd_streams(los: &[u8], bytes: Vec<u8>) -> Vec<u8> {
     sections([raw(&[0x04, 0x78]), raw(&[]), raw(los), raw(&[0]), bytes])
 }
-fn abcd_split(lo: u8, literals: &[u8]) -> Vec<u8> {
+pub(crate) fn abcd_split(lo: u8, literals: &[u8]) -> Vec<u8> {
     let glyphs = [0x04, 0x78, lo, 0x00];
     [&4u32.to_le_bytes()[..], &glyphs, &section(4, literals)].concat()
 }
@@ -38,7 +38,7 @@ fn ab100_streams(sl: &[u8]) -> Vec<u8> {
     ])
 }
 
-fn one(version: u8, flags: u8, raw: Vec<u8>, payload: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn one(version: u8, flags: u8, raw: Vec<u8>, payload: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
     let a = Archive::new(version, SEG).seg(Seg::coded(flags, &raw, payload));
     (a.bytes(), raw)
 }
@@ -46,7 +46,7 @@ fn one(version: u8, flags: u8, raw: Vec<u8>, payload: Vec<u8>) -> (Vec<u8>, Vec<
 /// Three segments (two full stored ones and `abcd` plain), the index and footer edited by `edit`.
 fn three(edit: impl FnOnce(&mut Trailer)) -> (Vec<u8>, Vec<u8>) {
     let (r0, r1) = (random(SEG as usize, 1), random(SEG as usize, 2));
-    let a = Archive::new(3, SEG)
+    let a = Archive::new(VERSION, SEG)
         .seg(Seg::stored(&r0))
         .seg(Seg::stored(&r1))
         .seg(Seg::coded(PLAIN, &abcd(), abcd_plain(3)));
@@ -56,10 +56,10 @@ fn three(edit: impl FnOnce(&mut Trailer)) -> (Vec<u8>, Vec<u8>) {
 const THREE_INDEX: u64 = 16 + 2 * (36 + 4096) + 36 + 8;
 const THREE_FOOTER: u64 = THREE_INDEX + 16 + 3 * 32;
 
-fn codec(m: impl Fn(&CodecError) -> bool + 'static) -> Matcher {
+pub(crate) fn codec(m: impl Fn(&CodecError) -> bool + 'static) -> Matcher {
     Box::new(move |e| matches!(e, Error::Codec { segment: 0, offset: 16, source } if m(source)))
 }
-fn seg0() -> Matcher {
+pub(crate) fn seg0() -> Matcher {
     m!(Error::CorruptSegment {
         segment: 0,
         offset: 16,
@@ -74,7 +74,12 @@ pub fn rows() -> Vec<Row> {
     let plain_x = |len: &'static [u8]| {
         move |bad: bool| {
             let varint: &[u8] = if bad { len } else { &[0x51] };
-            one(3, PLAIN, x100(), [&[0x01, b'x', 0x8f][..], varint].concat())
+            one(
+                VERSION,
+                PLAIN,
+                x100(),
+                [&[0x01, b'x', 0x8f][..], varint].concat(),
+            )
         }
     };
 
@@ -110,7 +115,7 @@ pub fn rows() -> Vec<Row> {
             if bad {
                 p = [&p[..5], &[0x7f, 0x03, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]].concat();
             }
-            one(3, PLAIN, abcd(), p)
+            one(VERSION, PLAIN, abcd(), p)
         },
         want(
             codec(|c| {
@@ -126,7 +131,7 @@ pub fn rows() -> Vec<Row> {
             let hi: &[u8] = if bad { &[0x80, 0x00] } else { &[0x00] };
             let head = [0x04, b'a', b'b', b'c', b'd', 0x78, 0x03];
             let p = [&head[..], hi, &[20], &[b'y'; 20]].concat();
-            one(3, PLAIN, [abcd(), vec![b'y'; 20]].concat(), p)
+            one(VERSION, PLAIN, [abcd(), vec![b'y'; 20]].concat(), p)
         },
         want(
             codec(|c| matches!(c, CodecError::BadVarint { at: 7, .. })),
@@ -274,7 +279,8 @@ pub fn rows() -> Vec<Row> {
         v.push(row(
             name,
             move |bad| {
-                let mut a = Archive::new(3, SEG).seg(Seg::coded(PLAIN, &abcd(), abcd_plain(3)));
+                let mut a =
+                    Archive::new(VERSION, SEG).seg(Seg::coded(PLAIN, &abcd(), abcd_plain(3)));
                 a.level = if bad { level } else { 9 };
                 (a.bytes(), abcd())
             },
@@ -284,7 +290,7 @@ pub fn rows() -> Vec<Row> {
     v.push(row(
         "reserved header byte 7",
         |bad| {
-            let mut a = Archive::new(3, SEG).seg(Seg::coded(PLAIN, &abcd(), abcd_plain(3)));
+            let mut a = Archive::new(VERSION, SEG).seg(Seg::coded(PLAIN, &abcd(), abcd_plain(3)));
             a.reserved = u8::from(bad);
             (a.bytes(), abcd())
         },
@@ -298,18 +304,44 @@ pub fn rows() -> Vec<Row> {
         |bad| {
             let mut s = Seg::coded(PLAIN, &abcd(), abcd_plain(3));
             s.reserved = [0, u8::from(bad), 0];
-            (Archive::new(3, SEG).seg(s).bytes(), abcd())
+            (Archive::new(VERSION, SEG).seg(s).bytes(), abcd())
         },
         want(
             seg0(),
             &["reserved bytes 9..12 set (00 01 00; all must be 0)"],
         ),
     ));
-    v.push(row(
-        "unknown layout flags",
-        |bad| one(3, if bad { 8 } else { PLAIN }, abcd(), abcd_plain(3)),
-        want(seg0(), &["unknown layout flags 0x08"]),
-    ));
+    // Flags that name no layout: a bit above SEQUENCES, and two layouts at once.
+    for (name, flags, words) in [
+        (
+            "unknown layout flags 0x10",
+            0x10u8,
+            "unknown layout flags 0x10",
+        ),
+        (
+            "layout flags STORED | SPLIT",
+            0x03,
+            "unknown layout flags 0x03",
+        ),
+        (
+            "layout flags STREAMS | SEQUENCES",
+            0x0c,
+            "unknown layout flags 0x0c",
+        ),
+    ] {
+        v.push(row(
+            name,
+            move |bad| {
+                one(
+                    VERSION,
+                    if bad { flags } else { PLAIN },
+                    abcd(),
+                    abcd_plain(3),
+                )
+            },
+            want(seg0(), &[words]),
+        ));
+    }
 
     // Question 5: every segment but the last holds exactly segment_size.
     let mut short = row(
@@ -317,7 +349,7 @@ pub fn rows() -> Vec<Row> {
         |bad| {
             let r0 = random(if bad { 100 } else { SEG as usize }, 3);
             let r1 = text(50, 4);
-            let a = Archive::new(3, SEG).seg(Seg::stored(&r0)).seg(Seg::stored(&r1));
+            let a = Archive::new(VERSION, SEG).seg(Seg::stored(&r0)).seg(Seg::stored(&r1));
             (a.bytes(), [r0, r1].concat())
         },
         want(
@@ -418,7 +450,7 @@ pub fn rows() -> Vec<Row> {
     v.push(row(
         "stream hash of zero segments",
         |bad| {
-            let a = Archive::new(3, SEG);
+            let a = Archive::new(VERSION, SEG);
             (a.bytes_with(|t| if bad { t.stream_hash = 0 }), Vec::new())
         },
         want(
@@ -459,7 +491,7 @@ pub fn rows() -> Vec<Row> {
     let lo = |bad: bool| if bad { 16 } else { 3 };
     v.push(row(
         "distance too far, plain layout: a payload byte",
-        move |bad| one(3, PLAIN, abcd(), abcd_plain(lo(bad))),
+        move |bad| one(VERSION, PLAIN, abcd(), abcd_plain(lo(bad))),
         distance(
             Pos::Byte(5),
             "glyph at payload byte 5 references distance 17, but only 4 bytes precede it",

@@ -10,6 +10,11 @@ pub const PLAIN: u8 = 0;
 pub const STORED: u8 = 1;
 pub const SPLIT: u8 = 2;
 pub const STREAMS: u8 = 4;
+pub const SEQUENCES: u8 = 8;
+
+/// The format version docs/FORMAT.md specifies, which the encoder writes: the version of the
+/// archives that stand for "what the encoder could have written".
+pub const VERSION: u8 = 4;
 
 /// One segment: its header fields and payload. `payload_hash` and the header check are computed.
 #[derive(Clone, Debug)]

@@ -1,11 +1,15 @@
 //! Salvage rows: unknown versions and reserved header bits are refused before anything is written.
 
 use super::*;
+use sigmalang::format::VERSION;
 
 #[test]
 fn unknown_version_or_reserved_bits_are_refused() {
-    let unsupported =
-        |v: u8| format!("unsupported format version {v} (this build reads versions 1 to 3)");
+    let unsupported = |v: u8| {
+        format!("unsupported format version {v} (this build reads versions 1 to {VERSION})")
+    };
+    // The first version after this build's.
+    let next = VERSION + 1;
     let reserved = |f: u8, r: u8| {
         format!(
             "corrupt file header: reserved bytes set ({f:#04x}, {r:#04x}): a header this build \
@@ -13,12 +17,11 @@ fn unknown_version_or_reserved_bits_are_refused() {
         )
     };
     let mut rows = Vec::new();
-    for v in [0u8, 4, 9, 255] {
+    for (name, v) in [("v0", 0u8), ("v-next", next), ("v9", 9), ("v255", 255)] {
         let mut s = a();
         set_header_byte(&mut s, 4, v);
         rows.push(Row {
-            name: ["v0", "v4", "v9", "v255"]
-                [[0u8, 4, 9, 255].iter().position(|&x| x == v).unwrap()],
+            name,
             file: s.enc,
             expect: Expect::Refused(unsupported(v)),
         });
@@ -42,19 +45,19 @@ fn unknown_version_or_reserved_bits_are_refused() {
     // anything else.
     let mut a_idx = a();
     damage_index(&mut a_idx);
-    let mut b4 = b();
-    set_header_byte(&mut b4, 4, 4);
+    let mut b_next = b();
+    set_header_byte(&mut b_next, 4, next);
     rows.push(Row {
-        name: "second-stream-v4-scanned",
-        file: cat(&[&a_idx.enc, &b4.enc]),
-        expect: Expect::Refused(unsupported(4)),
+        name: "second-stream-v-next-scanned",
+        file: cat(&[&a_idx.enc, &b_next.enc]),
+        expect: Expect::Refused(unsupported(next)),
     });
-    let mut b4 = b();
-    set_header_byte(&mut b4, 4, 4);
+    let mut b_next = b();
+    set_header_byte(&mut b_next, 4, next);
     rows.push(Row {
-        name: "second-stream-v4",
-        file: cat(&[&a().enc, &b4.enc]),
-        expect: Expect::Refused(unsupported(4)),
+        name: "second-stream-v-next",
+        file: cat(&[&a().enc, &b_next.enc]),
+        expect: Expect::Refused(unsupported(next)),
     });
     let mut bf = b();
     set_header_byte(&mut bf, 5, 0x02);
@@ -68,13 +71,13 @@ fn unknown_version_or_reserved_bits_are_refused() {
         )),
     });
 
-    // A version byte of 4 whose check value fails is damage, not an unknown version: the stream is
-    // recovered from its segments.
+    // An unknown version byte whose check value fails is damage, not an unknown version: the
+    // stream is recovered from its segments.
     let sa = a();
     let mut s = a();
-    s.enc[4] = 4;
+    s.enc[4] = next;
     rows.push(Row {
-        name: "v4-damaged-header",
+        name: "v-next-damaged-header",
         file: s.enc,
         expect: Expect::Report(Want {
             out: sa.data.clone(),
@@ -104,7 +107,7 @@ fn unknown_version_error_is_typed() {
             r,
             Err(Error::UnsupportedVersion {
                 found: 9,
-                supported: 3
+                supported: VERSION
             })
         ),
         "{r:?}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference decoder for ΣLANG (.sigma) streams, format versions 1 to 3.
+"""Reference decoder for ΣLANG (.sigma) streams, format versions 1 to 4.
 
 Usage: scripts/reference_decoder.py FILE.sigma > OUT     (FILE may be "-" for standard input)
 
@@ -9,18 +9,19 @@ the Python 3 standard library only (3.9 or later). XXH32 and XXH3-64 are impleme
 scripts/xxhash_ref.py, beside it, from the public xxHash specification.
 
 It checks everything FORMAT.md defines: the file header, every segment header and its check
-value, payload_hash, the payload layout (plain glyph stream, STORED, SPLIT, STREAMS, byte
-sections in modes 0 to 3), raw_hash, the index with its entries and check value, the footer with
-its check value and stream_hash, "Rules a reader enforces", concatenated streams and trailing
-data. On success it writes the decoded bytes to standard output and exits 0. On the first
-violation it writes nothing to standard output, prints one line
+value, payload_hash, the payload layout (plain glyph stream, STORED, SPLIT, STREAMS, SEQUENCES
+with its FSE tables, byte sections in modes 0 to 3), raw_hash, the index with its entries and
+check value, the footer with its check value and stream_hash, "Rules a reader enforces",
+concatenated streams and trailing data. On success it writes the decoded bytes to standard output
+and exits 0. On the first violation it writes nothing to standard output, prints one line
 
     reference_decoder: <what> at byte N
 
 to standard error and exits 1. N is the offset in the whole input of the structure or field at
-fault; for a fault found in a decoded section of the streams layout, whose bytes have no place in
-the input, it is the offset of the segment's header. A usage or read error exits 2. The whole input
-and output are held in memory; nothing is written before everything has been verified.
+fault; for a fault found in a decoded section of the streams layout, or in executing a sequence
+of the sequences layout, which have no place in the input, it is the offset of the segment's
+header. A usage or read error exits 2. The whole input and output are held in memory; nothing is
+written before everything has been verified.
 
 The code follows the sections of FORMAT.md, one function per structure or layout, named after the
 section; the tables VERSION_LAYOUTS and SECTION_MODES say which version has which layout and
@@ -68,21 +69,24 @@ MIN_SEGMENT_SIZE = 4096
 MAX_SEGMENT_SIZE = 268435456
 
 # Segment flags (FORMAT.md "Segment header"): the payload layout.
-PLAIN, STORED, SPLIT, STREAMS = 0, 1, 2, 4
+PLAIN, STORED, SPLIT, STREAMS, SEQUENCES = 0, 1, 2, 4, 8
 
 # "Versioning": the layouts each version has, and the byte-section modes each layout has in it.
 VERSION_LAYOUTS = {
     1: (PLAIN, STORED, SPLIT),
     2: (PLAIN, STORED, STREAMS),
     3: (PLAIN, STORED, STREAMS),
+    4: (PLAIN, STORED, SEQUENCES),
 }
 SECTION_MODES = {
     (SPLIT, 1): (0, 1),
     (STREAMS, 2): (0, 1, 2),
     (STREAMS, 3): (0, 1, 2, 3),
+    (SEQUENCES, 4): (0, 1, 2, 3),
 }
 
-LAYOUT_NAMES = {PLAIN: "plain", STORED: "STORED", SPLIT: "SPLIT", STREAMS: "STREAMS"}
+LAYOUT_NAMES = {PLAIN: "plain", STORED: "STORED", SPLIT: "SPLIT", STREAMS: "STREAMS",
+                SEQUENCES: "SEQUENCES"}
 
 
 def u32_at(data, pos):
@@ -484,11 +488,317 @@ def streams_layout(data, start, enc_len, raw_len, version, anchor):
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Sequences layout (FORMAT.md "Sequences layout", version 4)
+# ---------------------------------------------------------------------------------------------
+
+GROUP_SEQUENCES = 4096
+# "A group": the three fields in the order of their tables, each with its alphabet size (codes)
+# and largest accuracy log; then the predefined distributions (mode 0) of "FSE tables", accuracy
+# log 6, -1 meaning "less than one" (symbols past each list have probability 0).
+FIELDS = ("literal-length", "offset", "match-length")
+ALPHABET = {"literal-length": 64, "offset": 36, "match-length": 64}
+LARGEST_LOG = {"literal-length": 9, "offset": 8, "match-length": 9}
+PREDEFINED_LOG = 6
+PREDEFINED = {
+    "literal-length": (12, 6, 5, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1,
+                       -1, -1, -1, -1, -1, -1),
+    "offset": (8, 3, 2, 2, 2, 1, -1, -1, -1, -1, -1, -1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 1, 1,
+               1, 2, 2, 2, 1, 1, 1, -1, -1),
+    "match-length": (7, 8, 6, 5, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1,
+                     -1, -1, -1, -1, -1, -1, -1, -1),
+}
+PREDEFINED_MODE, SINGLE_MODE, DESCRIBED_MODE, REPEAT_MODE = 0, 1, 2, 3
+
+
+class FseTable:
+    """A decoding table ("FSE tables"): accuracy log `log`, and per state (symbol, nb_bits,
+    baseline)."""
+
+    def __init__(self, log, states):
+        self.log = log
+        self.states = states
+
+
+def decoding_table(log, probs):
+    """FORMAT.md "Decoding table": the spread of the symbols over the 2^log states, then each
+    state's nb_bits and baseline ("Next states"). `probs` adds up to 2^log, -1 counting as 1."""
+    size = 1 << log
+    symbols = [None] * size
+    high = size
+    for s, p in enumerate(probs):  # "less than one" symbols take states from the top
+        if p == -1:
+            high -= 1
+            symbols[high] = s
+    step = (size >> 1) + (size >> 3) + 3
+    pos = 0
+    for s, p in enumerate(probs):
+        for _ in range(max(p, 0)):
+            symbols[pos] = s
+            pos = (pos + step) % size
+            while pos >= high:
+                pos = (pos + step) % size
+    next_x = [1 if p == -1 else p for p in probs]
+    states = []
+    for s in symbols:  # states in increasing order: the j-th of symbol s gets x = q + j
+        x = next_x[s]
+        next_x[s] += 1
+        nb_bits = log - (x.bit_length() - 1)
+        states.append((s, nb_bits, (x << nb_bits) - size))
+    return FseTable(log, states)
+
+
+class ForwardBits:
+    """A table description's bit string, read forwards from the payload, least significant bit
+    first; bits past the end of the payload read as zeros until they are used ("cut off")."""
+
+    def __init__(self, cur, what):
+        self.cur = cur
+        self.what = what
+        self.start = cur.pos
+        self.bit = 0
+
+    def peek(self, n):
+        first = self.start + self.bit // 8
+        chunk = self.cur.buf[first : min(self.start + (self.bit + n + 7) // 8, self.cur.end)]
+        return (int.from_bytes(chunk, "little") >> (self.bit % 8)) & ((1 << n) - 1)
+
+    def skip(self, n):
+        self.bit += n
+        if self.start * 8 + self.bit > self.cur.end * 8:
+            raise FormatError(f"{self.what} is cut off by the end of the payload",
+                              self.cur.at(self.start))
+
+    def read(self, n):
+        value = self.peek(n)
+        self.skip(n)
+        return value
+
+    def finish(self):
+        """The description ends padded to a whole byte; the cursor moves past it."""
+        self.cur.pos = self.start + (self.bit + 7) // 8
+
+
+def table_description(cur, field, what):
+    """FORMAT.md "Table description" (mode 2): the accuracy log, then p + 1 for each symbol in
+    w or w - 1 bits, with 2-bit repeat counts after each zero, until `remaining` is 0."""
+    at = cur.at()
+    bits = ForwardBits(cur, what)
+    log = bits.read(4) + 5
+    if log > LARGEST_LOG[field]:
+        raise FormatError(f"{what}: accuracy log {log} is above {LARGEST_LOG[field]}", at)
+    alphabet = ALPHABET[field]
+    remaining = 1 << log
+    probs = []
+    while remaining > 0:
+        if len(probs) >= alphabet:
+            raise FormatError(f"{what}: {remaining} of {1 << log} states left at the end of the "
+                              f"alphabet ({alphabet} symbols)", at)
+        w = (remaining + 1).bit_length()
+        short = (1 << w) - 1 - (remaining + 1)
+        t = bits.peek(w)
+        low = t & ((1 << (w - 1)) - 1)
+        if low < short:
+            x = low
+            bits.skip(w - 1)
+        else:
+            x = t if t < 1 << (w - 1) else t - short
+            bits.skip(w)
+        p = x - 1
+        probs.append(p)
+        remaining -= abs(p)
+        if p == 0:
+            r = 3
+            while r == 3:
+                r = bits.read(2)
+                probs += [0] * r
+            if len(probs) > alphabet:
+                raise FormatError(f"{what}: a run of zeros goes past the alphabet "
+                                  f"({alphabet} symbols)", at)
+    bits.finish()
+    return decoding_table(log, probs)
+
+
+def field_table(cur, g, field, mode, previous):
+    """The table of one field for group g, by its mode ("A group", table modes)."""
+    what = f"group {g} {field} table"
+    if mode == PREDEFINED_MODE:
+        return decoding_table(PREDEFINED_LOG, PREDEFINED[field])
+    if mode == SINGLE_MODE:
+        at = cur.at()
+        symbol = cur.byte(what)
+        if symbol >= ALPHABET[field]:
+            raise FormatError(f"{what}: single symbol {symbol} is not below the alphabet size "
+                              f"{ALPHABET[field]}", at)
+        return FseTable(0, [(symbol, 0, 0)])
+    if mode == DESCRIBED_MODE:
+        return table_description(cur, field, what)
+    assert mode == REPEAT_MODE
+    if previous is None:
+        raise FormatError(f"{what}: repeat mode in the first group", cur.at())
+    return previous
+
+
+class BackwardBits:
+    """FORMAT.md "The bitstream of a group": read from the bit below the marker (the highest
+    set bit of the last byte) down to bit 0, each field with its higher-addressed bit most
+    significant."""
+
+    def __init__(self, data, what, at):
+        if not data or data[-1] == 0:
+            raise FormatError(f"{what}: {'empty' if not data else 'last byte is 00'}", at)
+        self.bits = bin(int.from_bytes(data, "little"))[3:]  # below the marker, highest first
+        self.pos = 0
+        self.what = what
+        self.at = at
+
+    def read(self, n):
+        end = self.pos + n
+        if end > len(self.bits):
+            raise FormatError(f"{self.what}: reads past its first bit", self.at)
+        value = int(self.bits[self.pos : end], 2) if n else 0
+        self.pos = end
+        return value
+
+
+def length_value(code, bits):
+    """FORMAT.md "Codes": a literal length, or a match length less 3, from its length code and
+    its extra bits."""
+    if code < 16:
+        return code
+    k = 4 + (code - 16) // 2
+    return (1 << k) + ((code - 16) % 2) * (1 << (k - 1)) + bits.read(k - 1)
+
+
+def group_bitstream(data, n, tables, what, at):
+    """Decodes the n sequences of a group: [(ll, offset code o, new distance, ml)], the new
+    distance being that of an offset code 8-35 (0 for the others)."""
+    bits = BackwardBits(data, what, at)
+    ll_table, of_table, ml_table = tables
+    ll_state, of_state, ml_state = (bits.read(t.log) for t in tables)
+    sequences = []
+    for i in range(n):
+        ll_code, ll_nb, ll_base = ll_table.states[ll_state]
+        o, of_nb, of_base = of_table.states[of_state]
+        ml_code, ml_nb, ml_base = ml_table.states[ml_state]
+        distance = (1 << (o - 8)) + bits.read(o - 8) if o >= 8 else 0
+        ml = length_value(ml_code, bits) + 3
+        ll = length_value(ll_code, bits)
+        sequences.append((ll, o, distance, ml))
+        if i < n - 1:  # the state updates: literal length, match length, offset
+            ll_state = ll_base + bits.read(ll_nb)
+            ml_state = ml_base + bits.read(ml_nb)
+            of_state = of_base + bits.read(of_nb)
+    if bits.pos != len(bits.bits):
+        raise FormatError(f"{what}: {len(bits.bits) - bits.pos} bits left over after the last "
+                          f"sequence", at)
+    return sequences
+
+
+def sequences_group(cur, g, n, previous):
+    """FORMAT.md "A group": modes, the three tables, stream_len and the bitstream of n
+    sequences; returns (its tables, its sequences)."""
+    modes_at = cur.at()
+    modes = cur.byte(f"group {g} modes")
+    if modes >> 6:
+        raise FormatError(f"group {g} modes: bits 6-7 are not zero ({modes:#04x})", modes_at)
+    tables = [field_table(cur, g, field, (modes >> (2 * i)) & 3, previous and previous[i])
+              for i, field in enumerate(FIELDS)]
+    stream_len_at = cur.at()
+    stream_len = cur.u32(f"group {g} bitstream length")
+    if stream_len > cur.left():
+        raise FormatError(f"group {g} bitstream length {stream_len} does not fit in the "
+                          f"{cur.left()} bytes left of the payload", stream_len_at)
+    at = cur.at()
+    data = cur.take(stream_len, f"group {g} bitstream")
+    return tables, group_bitstream(data, n, tables, f"group {g} bitstream", at)
+
+
+class SequenceExecution:
+    """FORMAT.md "Executing a sequence": the segment's output, its offset stack and the literals."""
+
+    def __init__(self, literals, raw_len, anchor):
+        self.out = bytearray()
+        self.stack = [1, 4, 8, 16]
+        self.literals = literals
+        self.used = 0  # literals appended so far
+        self.raw_len = raw_len
+        self.anchor = anchor
+
+    def fail(self, number, what):
+        return FormatError(f"sequence {number}: {what}", self.anchor)
+
+    def run(self, number, ll, o, new_distance, ml):
+        out = self.out
+        if ll > len(self.literals) - self.used:
+            raise self.fail(number, f"{ll} literals wanted, {len(self.literals) - self.used} "
+                                    f"left")
+        if len(out) + ll + ml > self.raw_len:
+            raise self.fail(number, f"writes past raw_len ({len(out)} + {ll} + {ml} > "
+                                    f"{self.raw_len})")
+        out += self.literals[self.used : self.used + ll]
+        self.used += ll
+        if o < 4:  # repeat (DELTA): stack[o] moves to the front
+            d = self.stack[o]
+            self.stack = [d] + self.stack[:o] + self.stack[o + 1 :]
+        elif o < 8:  # run (COMPOSITE): the last 1-4 bytes repeated; the stack is unchanged
+            d = o - 3
+        else:  # new (REFERENCE)
+            d = new_distance
+            self.stack = [d] + self.stack[:3]
+        if d > len(out):
+            raise self.fail(number, f"distance {d} is beyond the {len(out)} bytes decoded")
+        start = len(out) - d
+        if d >= ml:
+            out += out[start : start + ml]
+        else:
+            out += (bytes(out[start:]) * (ml // d + 1))[:ml]
+
+    def finish(self):
+        """The literals not yet used end the segment, which must then hold exactly raw_len."""
+        left = len(self.literals) - self.used
+        if len(self.out) + left != self.raw_len:
+            raise FormatError(f"the sequences and the {left} literals left make "
+                              f"{len(self.out) + left} bytes, raw_len is {self.raw_len}",
+                              self.anchor)
+        self.out += self.literals[self.used :]
+        return bytes(self.out)
+
+
+def sequences_layout(data, start, enc_len, raw_len, version, anchor):
+    """SEQUENCES (version 4): lit_count, the literals' byte section, seq_count, the groups."""
+    end = start + enc_len
+    cur = Cursor(data, start, end, "literals", 0, anchor)
+    lit_count_at = cur.at()
+    lit_count = cur.u32("lit_count")
+    if lit_count > raw_len:
+        raise FormatError(f"literals: lit_count {lit_count} is above raw_len {raw_len}",
+                          lit_count_at)
+    literals = byte_section(cur, lit_count, SECTION_MODES[(SEQUENCES, version)])
+    cur.name = "sequences"
+    seq_count_at = cur.at()
+    seq_count = cur.u32("seq_count")
+    if seq_count > (raw_len - lit_count) // 3:
+        raise FormatError(f"sequences: seq_count {seq_count} is above ({raw_len} - {lit_count})"
+                          f" / 3", seq_count_at)
+    execution = SequenceExecution(literals, raw_len, anchor)
+    tables = None
+    for g, first in enumerate(range(0, seq_count, GROUP_SEQUENCES)):
+        n = min(GROUP_SEQUENCES, seq_count - first)
+        tables, sequences = sequences_group(cur, g, n, tables)
+        for i, sequence in enumerate(sequences):
+            execution.run(first + i, *sequence)
+    if cur.pos != end:
+        raise FormatError(f"sequences: {end - cur.pos} bytes after the last group", cur.at())
+    return execution.finish()
+
+
 LAYOUTS = {
     PLAIN: plain_layout,
     STORED: stored_layout,
     SPLIT: split_layout,
     STREAMS: streams_layout,
+    SEQUENCES: sequences_layout,
 }
 
 

@@ -8,7 +8,8 @@
 # then prints markdown tables to stdout (progress goes to stderr) and saves them to $RESULTS:
 #
 #   1. per corpus file: sigma at -T1 and -T$(nproc) for levels 1, 3 and 9, and the peers
-#      zstd -1 -T0, zstd -3 -T0, zstd -1 --single-thread, lz4 -1, pigz -6 (gzip -6 when pigz is
+#      zstd -1 -T0, zstd -3 -T0, zstd -1 --single-thread, pzstd -1/-2/-3 -p$(nproc), lz4 -1,
+#      pigz -6 (gzip -6 when pigz is
 #      missing) and xz -1 -T0 (on the first $XZ_MB MB only): ratio, compress and decompress MB/s,
 #      peak RSS of each;
 #   2. sigma encode/decode throughput and peak RSS by input size (inputs made by concatenating the
@@ -39,8 +40,8 @@
 #   THREADS           thread counts for table 3, e.g. "1,2,4,8,16" [1..nproc]
 #   XZ_MB             xz only compresses the first XZ_MB MB of each corpus file [32; * 8]
 #   BENCH_TMP         where temporary files go [the corpus directory's parent]
-# Needs: the Rust toolchain, python3 (standard library only). Optional peers: zstd, lz4, pigz or
-# gzip, xz; a missing one is skipped.
+# Needs: the Rust toolchain, python3 (standard library only). Optional peers: zstd, pzstd, lz4,
+# pigz or gzip, xz; a missing one is skipped.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -245,6 +246,13 @@ def peers():
             out.append((label, "all" if mt == ["-T0"] else "1",
                         lambda p, lv=lv, mt=mt: ["zstd", f"-{lv}", *mt, "-c", "-q", p],
                         lambda p: ["zstd", "-d", "-c", "-q", p], ".zst", False))
+    if have("pzstd"):
+        # Independent frames, like sigma's segments: the fair peer for parallel decode.
+        for lv in (1, 2, 3):
+            out.append((f"pzstd -{lv} -p{NPROC}", str(NPROC),
+                        lambda p, lv=lv: ["pzstd", f"-{lv}", "-p", str(NPROC), "-c", "-q", p],
+                        lambda p: ["pzstd", "-d", "-p", str(NPROC), "-c", "-q", p], ".zst",
+                        False))
     if have("lz4"):
         out.append(("lz4 -1", "1", lambda p: ["lz4", "-1", "-c", "-q", p],
                     lambda p: ["lz4", "-d", "-c", "-q", p], ".lz4", False))

@@ -7,6 +7,7 @@
 #   MB=8 REPS=1 scripts/levels.sh      # quicker
 #   FILES="src.tar" scripts/levels.sh  # some corpus files only
 #   LEVELS="1 3" PEERS=no REPS=7 OUT_SVG=/tmp/l.svg scripts/levels.sh   # some sigma levels only
+#   ZSTD_LEVELS="1 3 19" scripts/levels.sh   # fewer zstd levels (default 1–7, 9, 12, 15, 19)
 #
 # sigma figures are the plain-loop rows of `sigma bench` (codec + checksums, one thread, the
 # fastest of $REPS runs: `encode_mb_s_best` / `decode_mb_s_best`); the peers use their own
@@ -21,6 +22,8 @@ OUT_SVG=${OUT_SVG:-docs/levels.svg}
 FILES=${FILES:-"src.tar bin.tar logs.txt mixed.tar"}
 LEVELS=${LEVELS:-"1 2 3 4 5 6 7 8 9"}
 PEERS=${PEERS:-yes}
+# zstd's curve: enough of its levels to tell which side of it each sigma level falls.
+ZSTD_LEVELS=${ZSTD_LEVELS:-"1 2 3 4 5 6 7 9 12 15 19"}
 cargo build --release --quiet
 [ -f "$CORPUS_DIR/src.tar" ] || scripts/corpus.sh "$CORPUS_DIR" >&2
 tmp=$(mktemp -d)
@@ -38,7 +41,7 @@ r = [x for x in d['results'] if x['mode'] == 'loop'][0]
 print('$f\tsigma -l$l\t%.3f\t%.1f\t%.1f' % (r['ratio'], r['encode_mb_s_best'], r['decode_mb_s_best']))" >> "$rows"
     done
     [ "$PEERS" = yes ] || continue
-    for z in 1 3 9 19; do
+    for z in $ZSTD_LEVELS; do
         echo "levels.sh: $f zstd -$z" >&2
         zstd -b$z -i"$REPS" --single-thread "$in" 2>&1 | tr '\r' '\n' | grep 'MB/s,' | tail -1 |
             sed -E "s/.*\(x([0-9.]+)\), *([0-9.]+) MB\/s, *([0-9.]+) MB\/s.*/$f\tzstd -$z\t\1\t\2\t\3/" >> "$rows"

@@ -5,6 +5,7 @@
 //!
 //! * Format: `docs/FORMAT.md` ([`format`] holds the structures, [`codec`] the glyph stream).
 //! * Pipeline: `docs/ARCHITECTURE.md` ([`encode`], [`decode`]).
+//! * Output files: [`output`] (atomic replacement, resumable encodes), used by the `sigma` CLI.
 //!
 //! ```
 //! use sigmalang::{Options, Source};
@@ -26,6 +27,7 @@ pub mod error;
 mod file;
 pub mod format;
 mod options;
+pub mod output;
 mod part;
 mod pipeline;
 mod random;
@@ -37,10 +39,7 @@ mod varint;
 mod write;
 
 pub use error::{CodecError, Error, Result};
-pub use file::{
-    decode_file, encode_file, encode_resumable, partial_header, partial_path, remove_stale_temps,
-    AtomicOutput, OutputFile, Resumed, TEMP_SUFFIX,
-};
+pub use file::{decode_file, encode_file};
 pub use options::{
     default_memory_limit, default_segment_size, optimal_segment_size, MemoryPlan, Options,
     SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,

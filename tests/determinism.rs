@@ -1,5 +1,6 @@
 //! The encoded bytes depend only on the input, the level and the segment size: never on the thread
-//! count, the window, the kind of source, or the run (the command line's: `cli/tests/determinism.rs`).
+//! count, the window, the kind of source, or the run. The command line's bytes:
+//! `cli/tests/determinism.rs`.
 
 mod util;
 

@@ -1,10 +1,9 @@
 //! Salvage of hostile files (issue 22, "Salvage hides losses"): concatenated streams, footers
 //! whose raw length disagrees with the segments, unknown versions and reserved header bits. Each
-//! row builds its file here from valid streams (recomputing check values where the defect must
-//! get past them) and states the exact report the library must give (checked here) and what
-//! `sigma decode --salvage` must do with the same file: its exit status, its output and the key
-//! words of its stderr (checked by `cli/tests/salvage.rs`). The rows and what they share are in
-//! `tests/salvage/`.
+//! row (`tests/salvage/`) builds its file from valid streams (recomputing check values where the
+//! defect must get past them) and states the exact report the library must give (checked here)
+//! and what `sigma decode --salvage` must do with the same file: its exit status, its output and
+//! the key words of its stderr (checked by `cli/tests/salvage.rs`).
 //!
 //! The rule under test (src/salvage/mod.rs): the segments' own verified headers and checksums are
 //! authoritative; a footer or index is a claim, used only when it agrees with them. A container

@@ -307,7 +307,7 @@ try:
     cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-") or platform.processor()
     mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
     rev = sh(f"git -C {ROOT} rev-parse --short HEAD") or "?"
-    if sh(f"git -C {ROOT} status --porcelain -- src Cargo.toml Cargo.lock"):
+    if sh(f"git -C {ROOT} status --porcelain -- src cli Cargo.toml Cargo.lock"):
         rev += " (+ uncommitted changes)"
     emit("# ΣLANG benchmark results" + (" (QUICK smoke test: not for publication)" if QUICK else ""))
     emit()

@@ -3,8 +3,11 @@
 //! ΣLANG encodes multi-GB files into independently framed segments of glyphs, on every core, with
 //! constant memory, and decodes them back byte-exact — in parallel too.
 //!
-//! * Format: `docs/FORMAT.md` ([`format`] holds the structures, [`codec`] the glyph stream).
+//! * Format: `docs/FORMAT.md` ([`format`](mod@format) holds the structures, [`codec`] the glyph
+//!   stream).
 //! * Pipeline: `docs/ARCHITECTURE.md` ([`encode`], [`decode`]).
+//! * Output files: [`output`] (atomic replacement, resumable encodes), used by the `sigma` CLI.
+//! * Statistics: [`Stats`]; the `stats` feature adds per-segment latency and peak memory.
 //!
 //! ```
 //! use sigmalang::{Options, Source};
@@ -26,21 +29,19 @@ pub mod error;
 mod file;
 pub mod format;
 mod options;
+pub mod output;
 mod part;
 mod pipeline;
 mod random;
 mod read;
 mod salvage;
 mod segment;
-mod stats;
+pub mod stats;
 mod varint;
 mod write;
 
 pub use error::{CodecError, Error, Result};
-pub use file::{
-    decode_file, encode_file, encode_resumable, partial_header, partial_path, remove_stale_temps,
-    AtomicOutput, OutputFile, Resumed, TEMP_SUFFIX,
-};
+pub use file::{decode_file, encode_file};
 pub use options::{
     default_memory_limit, default_segment_size, optimal_segment_size, MemoryPlan, Options,
     SegmentSize, BASE_OVERHEAD, DEFAULT_SEGMENT_SIZE, LARGE_SEGMENT_SIZE,
@@ -53,5 +54,5 @@ pub use pipeline::{decode, encode, Progress, Source};
 pub use random::Reader;
 pub use read::Decoder;
 pub use salvage::{salvage, salvage_with_memory_limit, LostRange, SalvageReport};
-pub use stats::{peak_rss, Stats};
+pub use stats::Stats;
 pub use write::Encoder;

@@ -317,15 +317,27 @@ fn plan_estimate(plan: Result<MemoryPlan>) -> u64 {
 }
 
 /// The default memory limit: the smaller of 1 GiB and a quarter of physical memory (1 GiB when
-/// the physical memory cannot be read).
+/// the physical memory cannot be read, and on systems other than Linux).
 pub fn default_memory_limit() -> u64 {
     const GIB: u64 = 1 << 30;
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    match sys.total_memory() {
-        0 => GIB,
-        total => GIB.min(total / 4),
+    match physical_memory() {
+        None | Some(0) => GIB,
+        Some(total) => GIB.min(total / 4),
     }
+}
+
+/// The machine's physical memory in bytes: `MemTotal` in `/proc/meminfo` (Linux; `None` elsewhere
+/// or when it cannot be read). Inside a container with LXCFS this is the container's limit.
+fn physical_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    meminfo_total(&info)
+}
+
+/// The `MemTotal:` line of `/proc/meminfo` text in bytes (the kernel writes KiB as "kB").
+fn meminfo_total(info: &str) -> Option<u64> {
+    let line = info.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
+    let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Bytes of payload a decode's input buffer holds: the largest payload a file's index names, or a
@@ -336,3 +348,29 @@ pub(crate) fn input_buffer(raw: usize, largest_payload: Option<u32>) -> usize {
 
 /// Process baseline not counted in buffers (code, stacks, allocator).
 pub const BASE_OVERHEAD: u64 = 4 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meminfo_total_reads_the_kib_line() {
+        let info = "MemTotal:       16318504 kB\nMemFree:         1000 kB\n";
+        assert_eq!(meminfo_total(info), Some(16318504 * 1024));
+        assert_eq!(meminfo_total("MemFree: 1 kB\n"), None);
+        assert_eq!(meminfo_total("MemTotal: lots\n"), None);
+    }
+
+    /// The figure is the one sysinfo gives (the library read it through sysinfo before sysinfo
+    /// became an optional dependency of the `stats` feature).
+    #[cfg(all(target_os = "linux", feature = "stats"))]
+    #[test]
+    fn physical_memory_agrees_with_sysinfo() {
+        let mut sys = sysinfo::System::new();
+        sys.refresh_memory();
+        let (ours, theirs) = (physical_memory().unwrap(), sys.total_memory());
+        // A balloon driver may move it between the two reads.
+        assert!(ours.abs_diff(theirs) <= theirs / 256, "{ours} vs {theirs}");
+        assert_eq!(default_memory_limit(), (1 << 30).min(ours / 4));
+    }
+}

@@ -1,5 +1,6 @@
 //! The encoded bytes depend only on the input, the level and the segment size: never on the thread
-//! count, the window, the kind of source, or the run.
+//! count, the window, the kind of source, or the run. The command line's bytes:
+//! `cli/tests/determinism.rs`.
 
 mod util;
 
@@ -24,8 +25,8 @@ fn encode_file_src(f: &File, o: &Options) -> Vec<u8> {
 
 fn check_level(level: u8) {
     let data = sample();
-    let sigma = Sigma::new();
-    let path = sigma.create("input.bin", &data);
+    let dir = Scratch::new();
+    let path = dir.create("input.bin", &data);
     let file = File::open(&path).unwrap();
 
     let reference = encode_bytes(&data, &opts(1, level, SEG).window(1));
@@ -63,50 +64,6 @@ fn check_level(level: u8) {
         enc.write_all(chunk).unwrap();
     }
     assert!(enc.finish().unwrap() == reference, "Encoder<W> differs");
-
-    // The binary: file input and stdin, several thread counts.
-    let (l, s) = (level.to_string(), SEG.to_string());
-    for t in ["1", "2", "8"] {
-        let r = sigma
-            .run([
-                "encode",
-                "-q",
-                "-f",
-                "-T",
-                t,
-                "-l",
-                &l,
-                "--segment-size",
-                &s,
-                "input.bin",
-            ])
-            .ok();
-        assert!(r.stdout.is_empty());
-        assert!(
-            sigma.read("input.bin.sigma") == reference,
-            "sigma encode -T {t} differs"
-        );
-        let r = sigma
-            .run_stdin(
-                [
-                    "encode",
-                    "-q",
-                    "-c",
-                    "-T",
-                    t,
-                    "-l",
-                    &l,
-                    "--segment-size",
-                    &s,
-                ],
-                &data,
-            )
-            .ok();
-        assert!(
-            r.stdout == reference,
-            "sigma encode -c -T {t} (stdin) differs"
-        );
-    }
 }
 
 #[test]
@@ -148,8 +105,8 @@ fn default_threads_and_window() {
 fn decode_output_is_independent_of_threads_and_window() {
     let data = sample();
     let enc = encode_bytes(&data, &opts(2, 3, SEG));
-    let sigma = Sigma::new();
-    let path = sigma.create("x.sigma", &enc);
+    let dir = Scratch::new();
+    let path = dir.create("x.sigma", &enc);
     let file = File::open(path).unwrap();
     for threads in [1usize, 2, 8] {
         for window in [1usize, 2, 5, 0] {

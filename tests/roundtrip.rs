@@ -1,11 +1,14 @@
 //! Every encode path gives the same bytes and every decode path gives back the original.
 //!
 //! Encode paths: `encode(Source::File)`, `encode(Source::Reader)`, `Encoder<W>` fed in odd-sized
-//! chunks, `encode_file`, `sigma encode FILE` and `sigma encode -c` from stdin.
-//! Decode paths: `decode(Source::File)`, `decode(Source::Reader)`, `Decoder<R>`, `decode_file`,
-//! `sigma decode -c FILE` and `sigma decode -c -` from stdin.
+//! chunks and `encode_file`. Decode paths: `decode(Source::File)`, `decode(Source::Reader)`,
+//! `Decoder<R>` and `decode_file`. The command line's paths run the same cases in
+//! `cli/tests/roundtrip.rs`.
 
 mod util;
+#[macro_use]
+#[path = "util/roundtrip_cases.rs"]
+mod cases;
 
 use proptest::prelude::*;
 use sigmalang::codec::{compress, decompress, MatchFinder};
@@ -63,8 +66,8 @@ fn check_structure(enc: &[u8], data: &[u8], level: u8, seg: u32) {
 /// Runs every encode and decode path on `data` and checks they all agree.
 fn roundtrip_all(data: &[u8], level: u8, seg: u32) {
     let o = opts(2, level, seg);
-    let sigma = Sigma::new();
-    let input = sigma.create("input.bin", data);
+    let dir = Scratch::new();
+    let input = dir.create("input.bin", data);
 
     // --- encode ---------------------------------------------------------------------------
     let mut from_file = Vec::new();
@@ -105,35 +108,11 @@ fn roundtrip_all(data: &[u8], level: u8, seg: u32) {
         "Encoder<W> differs from Source::File"
     );
 
-    sigmalang::encode_file(&input, &sigma.path("api.sigma"), &o).expect("encode_file");
-    assert!(sigma.read("api.sigma") == from_file, "encode_file differs");
-
-    let (l, s) = (level.to_string(), seg.to_string());
-    sigma
-        .run([
-            "encode",
-            "-q",
-            "-l",
-            &l,
-            "--segment-size",
-            &s,
-            "-o",
-            "cli.sigma",
-            "input.bin",
-        ])
-        .ok();
-    assert!(
-        sigma.read("cli.sigma") == from_file,
-        "sigma encode FILE differs"
-    );
-
-    let piped = sigma
-        .run_stdin(["encode", "-q", "-c", "-l", &l, "--segment-size", &s], data)
-        .ok();
-    assert!(piped.stdout == from_file, "sigma encode -c (stdin) differs");
+    sigmalang::encode_file(&input, &dir.path("api.sigma"), &o).expect("encode_file");
+    assert!(dir.read("api.sigma") == from_file, "encode_file differs");
 
     // --- decode ---------------------------------------------------------------------------
-    let enc_path = sigma.create("data.sigma", &from_file);
+    let enc_path = dir.create("data.sigma", &from_file);
     let mut out = Vec::new();
     let stats = decode(
         Source::File(&File::open(&enc_path).unwrap()),
@@ -155,62 +134,14 @@ fn roundtrip_all(data: &[u8], level: u8, seg: u32) {
         .expect("Decoder");
     assert!(out == data, "Decoder<R> differs from the input");
 
-    sigmalang::decode_file(&enc_path, &sigma.path("api.out"), &o).expect("decode_file");
-    assert!(sigma.read("api.out") == data, "decode_file differs");
-
-    let cli = sigma.run(["decode", "-q", "-c", "data.sigma"]).ok();
-    assert!(cli.stdout == data, "sigma decode -c FILE differs");
-
-    let cli = sigma
-        .run_stdin(["decode", "-q", "-c", "-"], &from_file)
-        .ok();
-    assert!(cli.stdout == data, "sigma decode -c - differs");
-}
-
-macro_rules! roundtrip_tests {
-    ($($name:ident: seg = $seg:expr, len = $len:expr, data = $gen:expr;)*) => {$(
-        mod $name {
-            use super::*;
-            fn data() -> Vec<u8> {
-                let gen: fn(usize) -> Vec<u8> = $gen;
-                gen($len)
-            }
-            #[test]
-            fn level1() {
-                roundtrip_all(&data(), 1, $seg);
-            }
-            #[test]
-            fn level3() {
-                roundtrip_all(&data(), 3, $seg);
-            }
-            #[test]
-            fn level9() {
-                roundtrip_all(&data(), 9, $seg);
-            }
-        }
-    )*};
+    sigmalang::decode_file(&enc_path, &dir.path("api.out"), &o).expect("decode_file");
+    assert!(dir.read("api.out") == data, "decode_file differs");
 }
 
 const SEG: u32 = 4096;
 const S: usize = SEG as usize;
 
-roundtrip_tests! {
-    empty: seg = SEG, len = 0, data = |n| text(n, 1);
-    one_byte: seg = SEG, len = 1, data = |n| text(n, 2);
-    below_min_coded: seg = SEG, len = 15, data = |n| runs(n, 3);
-    sixteen_zero_bytes: seg = SEG, len = 16, data = |n| vec![0; n];
-    seg_minus_one: seg = SEG, len = S - 1, data = |n| text(n, 4);
-    seg_exact: seg = SEG, len = S, data = |n| text(n, 5);
-    seg_plus_one: seg = SEG, len = S + 1, data = |n| text(n, 6);
-    three_segs_exact: seg = SEG, len = 3 * S, data = |n| binary(n, 7);
-    random_stored: seg = SEG, len = 2 * S + 17, data = |n| random(n, 8);
-    mixed_kinds: seg = SEG, len = 7 * S + 1000, data = |n| mixed(n, S, 9);
-    mixed_unaligned: seg = SEG, len = 6 * S + 5, data = |n| mixed(n, 3000, 10);
-    all_zero: seg = SEG, len = 5 * S, data = |n| vec![0; n];
-    runs_8k: seg = 8192, len = 3 * 8192 + 1, data = |n| runs(n, 11);
-    odd_seg_size: seg = 5000, len = 4 * 5000 - 1, data = |n| mixed(n, 2500, 12);
-    single_big_segment: seg = 65536, len = 60000, data = |n| text(n, 13);
-}
+roundtrip_cases!(roundtrip_all);
 
 #[test]
 fn progress_reports_every_segment_in_order() {
@@ -406,8 +337,8 @@ fn file_decode_estimate_uses_the_largest_payload() {
     let largest = index.entries.iter().map(|e| e.enc_len).max();
     assert!(largest.unwrap() < seg / 2, "text compresses: {largest:?}");
 
-    let sigma = Sigma::new();
-    let path = sigma.create("data.sigma", &enc);
+    let dir = Scratch::new();
+    let path = dir.create("data.sigma", &enc);
     let mut out = Vec::new();
     let stats = decode(
         Source::File(&File::open(&path).unwrap()),

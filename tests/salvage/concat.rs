@@ -261,7 +261,7 @@ fn concatenated_streams_are_salvaged_in_turn() {
             )],
         }),
     });
-    run_rows(rows);
+    run_rows(rows, check);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -212,7 +212,7 @@ fn footer_raw_length_disagreeing_is_reported_never_trusted() {
             )],
         }),
     });
-    run_rows(rows);
+    run_rows(rows, check);
 }
 
 /// Changes index entry `k`'s raw hash and recomputes the index check and the footer's stream

@@ -131,7 +131,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             )?)
         })?;
         let rss = if can_reset {
-            sigmalang::peak_rss()
+            sigmalang::stats::peak_rss()
         } else {
             None
         };

@@ -88,7 +88,8 @@ fn walk_dir(dir: &Path, walk: Walk, out: &mut Vec<anyhow::Result<Input>>) {
             .unwrap_or_default();
         if m.is_dir() {
             walk_dir(&p, walk, out);
-        } else if name.ends_with(sigmalang::TEMP_SUFFIX) || name.ends_with(".sigma.partial") {
+        } else if name.ends_with(sigmalang::output::TEMP_SUFFIX) || name.ends_with(".sigma.partial")
+        {
             // A run's own unfinished outputs.
         } else if walk == Walk::AllFiles || name.ends_with(".sigma") {
             // Regular files, and links to them.

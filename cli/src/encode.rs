@@ -78,7 +78,7 @@ fn encode_one(a: &EncodeArgs, input: &Input, level_given: bool) -> anyhow::Resul
     let found = target
         .as_deref()
         .filter(|_| a.resume)
-        .and_then(sigmalang::partial_header);
+        .and_then(sigmalang::output::partial_header);
     let level = match (a.level, found) {
         (Some(l), _) if level_given => l,
         (_, Some(h)) => h.level,
@@ -132,7 +132,7 @@ fn encode_one(a: &EncodeArgs, input: &Input, level_given: bool) -> anyhow::Resul
     let stats: Stats = match (opened.file(), &target) {
         // A file into a file: through TARGET.partial, which --resume can continue.
         (Some(f), Some(t)) if is_regular_or_absent(t) => {
-            let partial = sigmalang::partial_path(t);
+            let partial = sigmalang::output::partial_path(t);
             if a.resume && !partial.exists() {
                 note(
                     &a.common,
@@ -144,7 +144,8 @@ fn encode_one(a: &EncodeArgs, input: &Input, level_given: bool) -> anyhow::Resul
             }
             crate::sink::clean_stale(t, a.common.quiet);
             signals::files().partial = Some((partial, resume_command(input, t)));
-            let r = sigmalang::encode_resumable(f, t, &opts, a.resume, a.force, Some(&tick));
+            let r =
+                sigmalang::output::encode_resumable(f, t, &opts, a.resume, a.force, Some(&tick));
             signals::files().partial = None;
             let (stats, resumed) = r.with_context(|| name.clone())?;
             if resumed.segments > 0 {

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use sigmalang::{Error, Options, Resumed};
+use sigmalang::output::Resumed;
+use sigmalang::{Error, Options};
 use util::{assert_unchanged, hard, layout, snapshot, Sigma, FILE_HEADER_LEN, SEGMENT_HEADER_LEN};
 
 // ---------------------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ fn resume_after_sigkill_is_byte_identical() {
     let sigma = Sigma::new();
     let input = sigma.path("in");
     let out = sigma.path("out.sigma");
-    let partial = sigmalang::partial_path(&out);
+    let partial = sigmalang::output::partial_path(&out);
     assert_eq!(partial, sigma.path("out.sigma.partial"));
     let args = [
         "encode",
@@ -239,15 +240,21 @@ fn resume_continues_torn_and_complete_partials_library() {
     let input = t.sigma.path("in");
     let before = snapshot(&input);
     let target = t.sigma.path("lib.sigma");
-    let partial = sigmalang::partial_path(&target);
+    let partial = sigmalang::output::partial_path(&target);
     let f = File::open(&input).unwrap();
     let total = t.data.len() as u64;
     for (what, p, keep) in partial_cases(&t.reference) {
         let _ = fs::remove_file(&target);
         fs::write(&partial, &p).unwrap();
-        let (stats, resumed) =
-            sigmalang::encode_resumable(&f, &target, &small_opts(3, 4096), true, false, None)
-                .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (stats, resumed) = sigmalang::output::encode_resumable(
+            &f,
+            &target,
+            &small_opts(3, 4096),
+            true,
+            false,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
         let raw_bytes = (keep * SEG as u64).min(total);
         assert_eq!(
             resumed,
@@ -267,12 +274,14 @@ fn resume_continues_torn_and_complete_partials_library() {
         &t.reference[..layout(&t.reference).segments[2].offset],
     )
     .unwrap();
-    let err = sigmalang::encode_resumable(&f, &target, &small_opts(3, 4096), true, false, None)
-        .unwrap_err();
+    let err =
+        sigmalang::output::encode_resumable(&f, &target, &small_opts(3, 4096), true, false, None)
+            .unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
     fs::write(&target, b"old").unwrap();
     let (_, resumed) =
-        sigmalang::encode_resumable(&f, &target, &small_opts(3, 4096), true, true, None).unwrap();
+        sigmalang::output::encode_resumable(&f, &target, &small_opts(3, 4096), true, true, None)
+            .unwrap();
     assert_eq!(resumed.segments, 2);
     assert!(fs::read(&target).unwrap() == t.reference);
     assert!(!partial.exists());
@@ -307,8 +316,9 @@ fn resume_refuses_partial_made_with_other_options() {
     // Library: the same as an error value.
     let f = File::open(&input).unwrap();
     let target = t.sigma.path("out.sigma");
-    let err = sigmalang::encode_resumable(&f, &target, &small_opts(4, 4096), true, false, None)
-        .unwrap_err();
+    let err =
+        sigmalang::output::encode_resumable(&f, &target, &small_opts(4, 4096), true, false, None)
+            .unwrap_err();
     assert!(matches!(err, Error::ResumeMismatch(_)), "{err:?}");
     assert!(fs::read(&partial).unwrap() == p, "partial changed");
     // Something that is not a ΣLANG stream at all.
@@ -341,7 +351,7 @@ fn resume_refuses_when_the_input_changed() {
     assert!(!t.sigma.exists("out.sigma"));
     assert!(fs::read(&partial).unwrap() == p, "partial changed");
     let f = File::open(&input).unwrap();
-    let err = sigmalang::encode_resumable(
+    let err = sigmalang::output::encode_resumable(
         &f,
         &t.sigma.path("out.sigma"),
         &small_opts(3, 4096),

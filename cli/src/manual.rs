@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn the_committed_man_page_is_current() {
         let page = super::render().unwrap();
-        let committed = include_bytes!("../../../docs/sigma.1");
+        let committed = include_bytes!("../../docs/sigma.1");
         assert!(
             page == committed,
             "docs/sigma.1 is out of date: run scripts/man.sh"

@@ -4,7 +4,7 @@
 
 use crate::signals;
 use anyhow::bail;
-use sigmalang::OutputFile;
+use sigmalang::output::OutputFile;
 use std::fs::{File, Metadata};
 use std::io::{self, IsTerminal, Write};
 use std::os::unix::fs::FileExt;
@@ -114,7 +114,7 @@ pub fn clean_stale(target: &Path, quiet: bool) {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    for p in sigmalang::remove_stale_temps(dir, STALE_AFTER) {
+    for p in sigmalang::output::remove_stale_temps(dir, STALE_AFTER) {
         if !quiet {
             eprintln!(
                 "sigma: removed {}, a temporary file left by an interrupted run",

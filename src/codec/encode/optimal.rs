@@ -11,10 +11,8 @@
 //! where they can really be used. The second pass finds its copies in binary trees ([`tree`]),
 //! which meet the long copies in far fewer steps than the first pass's hash chains.
 
-use super::{
-    classify, common, hash, inside_match, read_u32, rep_len, Emit, Kind, Match, MatchFinder,
-    Streams, EMPTY,
-};
+use super::chain::{inside_match, rep_len};
+use super::{classify, common, hash, read_u32, Emit, Kind, Match, MatchFinder, Streams, EMPTY};
 use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 
 /// Positions per window of the shortest-path search.

@@ -1,0 +1,188 @@
+//! Levels 4–9: hash chains of growing depth with lazy matching (levels 8–9 use this parse for
+//! their first pass, [`super::optimal`] for the second).
+
+use super::{classify, common, hash, read_u32, Emit, Kind, Match, MatchFinder, EMPTY};
+use crate::codec::INITIAL_OFFSETS;
+
+/// Parses `input` (at least 16 bytes; the finder reset) with the level's hash chains and lazy
+/// matching into `e`; `false` as soon as the output would not be smaller than `input`.
+#[inline]
+pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usize) -> bool {
+    let n = input.len();
+    let p = mf.params;
+    let mut e = e;
+    let mut reps = INITIAL_OFFSETS;
+    // Matches may start up to `n - 8` so every probe can read 8 bytes; the tail goes out as literals.
+    let limit = n - 8;
+    let mut anchor = 0usize;
+    let mut i = 1usize;
+    while i < limit {
+        let mut m = find(input, i, n, &reps, mf);
+        if m.gain() <= 0 {
+            let step = 1 + ((i - anchor) >> p.accel);
+            insert_skipped(input, i, step, limit, mf);
+            i += step;
+            continue;
+        }
+        // Lazy matching: a match up to `lazy` bytes later wins when it scores better by a margin
+        // that grows with the literals it leaves behind; after a switch the look-ahead starts again.
+        let mut ahead = 1;
+        while ahead <= p.lazy as usize && i + ahead < limit {
+            let m1 = find(input, i + ahead, n, &reps, mf);
+            if m1.gain() > 0 && m1.score() > m.score() + 3 * ahead as isize + 1 {
+                m = m1;
+                i += ahead;
+                ahead = 1;
+            } else {
+                ahead += 1;
+            }
+        }
+        e.literals(input, anchor, i);
+        e.copy(m, input, i, &mut reps);
+        if e.hopeless(base, n) {
+            return false;
+        }
+        insert_match(input, i, m.len, limit, mf);
+        i += m.len;
+        anchor = i;
+    }
+    e.literals(input, anchor, n);
+    !e.hopeless(base, n)
+}
+
+/// Links position `i` into the hash chain, once (positions must arrive in increasing order).
+#[inline(always)]
+fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
+    if i < mf.next {
+        return;
+    }
+    let h = hash(read_u32(input, i), mf.params.hash_log);
+    let mask = (1usize << mf.params.chain_log) - 1;
+    mf.chain[i & mask] = mf.head[h];
+    mf.head[h] = i as u32;
+    mf.next = i + 1;
+}
+
+#[inline(always)]
+fn insert_skipped(input: &[u8], i: usize, step: usize, limit: usize, mf: &mut MatchFinder) {
+    // `find` already inserted `i`; also remember the skipped positions.
+    for j in i + 1..(i + step).min(limit) {
+        insert(input, j, mf);
+    }
+}
+
+#[inline(always)]
+fn insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
+    for j in inside_match(i, len, limit) {
+        insert(input, j, mf);
+    }
+}
+
+/// The positions inside a copy of `len` bytes at `i` (below `limit`) that the match finders
+/// remember: all of them, or only the last 16 of a long copy, which would otherwise fill the
+/// tables with one hash.
+#[inline(always)]
+pub(super) fn inside_match(i: usize, len: usize, limit: usize) -> std::ops::Range<usize> {
+    let end = (i + len).min(limit);
+    let start = if len > 64 {
+        end.saturating_sub(16).max(i + 1)
+    } else {
+        i + 1
+    };
+    start..end
+}
+
+/// Chain levels: the best copy starting at `i`, offset-stack candidates first, then the hash
+/// chain. Inserts `i` into the chain.
+#[inline(always)]
+fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) -> Match {
+    let mut best = Match::NONE;
+    for (s, &d) in reps.iter().enumerate() {
+        let len = rep_len(input, i, n, d);
+        let m = Match {
+            len,
+            dist: d,
+            kind: Kind::Delta(s),
+        };
+        if len > 0 && (best.len == 0 || m.score() > best.score()) {
+            best = m;
+        }
+    }
+    walk_chain(input, i, n, mf, mf.params.depth, best.len, |c, len| {
+        let m = classify(len, i - c, reps);
+        if best.len == 0 || m.score() > best.score() {
+            best = m;
+            if i + len >= n {
+                return None;
+            }
+        }
+        Some(best.len)
+    });
+    best
+}
+
+/// Length of the copy at `i` from distance `d` if it is at least [`MIN_DELTA`] bytes, else 0.
+#[inline(always)]
+pub(super) fn rep_len(input: &[u8], i: usize, n: usize, d: usize) -> usize {
+    if d <= i && (read_u32(input, i - d) ^ read_u32(input, i)) & 0x00ff_ffff == 0 {
+        3 + common(input, i - d + 3, i + 3, n)
+    } else {
+        0
+    }
+}
+
+/// Links `i` into the hash chain and walks its predecessors, newest first, up to `depth` of them.
+/// `visit(c, len)` sees each candidate position `c` whose copy is longer than `floor`
+/// bytes (at least 4) and returns the new floor, or `None` to stop.
+#[inline(always)]
+fn walk_chain(
+    input: &[u8],
+    i: usize,
+    n: usize,
+    mf: &mut MatchFinder,
+    mut depth: u32,
+    mut floor: usize,
+    mut visit: impl FnMut(usize, usize) -> Option<usize>,
+) {
+    let p = mf.params;
+    let cur = read_u32(input, i);
+    let h = hash(cur, p.hash_log);
+    let mask = (1usize << p.chain_log) - 1;
+    let mut cand = if i < mf.next {
+        // Already linked (a lazy step looked here before): its predecessors are in the chain.
+        mf.chain[i & mask]
+    } else {
+        let c = mf.head[h];
+        mf.head[h] = i as u32;
+        mf.chain[i & mask] = c;
+        mf.next = i + 1;
+        c
+    };
+    while cand != EMPTY && depth > 0 {
+        let c = cand as usize;
+        if c >= i {
+            break;
+        }
+        // Only a candidate that matches at the current floor's last byte can be longer.
+        if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
+            let len = 4 + common(input, c + 4, i + 4, n);
+            if len > floor {
+                match visit(c, len) {
+                    Some(f) => floor = f,
+                    None => break,
+                }
+            }
+        }
+        // The chain slot of a position older than the window may have been reused: the head
+        // candidate is checked at any distance, but the chain is followed only inside the window.
+        if i - c > mask {
+            break;
+        }
+        let next = mf.chain[c & mask];
+        if next >= cand {
+            break;
+        }
+        cand = next;
+        depth -= 1;
+    }
+}

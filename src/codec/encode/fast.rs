@@ -1,0 +1,126 @@
+//! Levels 1–3: the single-table fast parsers (lz4 and zstd-fast class).
+
+use super::{
+    classify, common, hash, hash8, read_u16, read_u32, read_u64, tagged, Emit, MatchFinder, Tagging,
+};
+use crate::codec::INITIAL_OFFSETS;
+
+/// Levels 1–3: one probe of the repeat offset and one of the hash table per position (level 3: and
+/// one of the 8-byte table before it), with skip acceleration over incompressible stretches and
+/// backward extension of every match found. A table match must make a copy of `min_new` bytes
+/// (5 or 6, counting the bytes before it that backward extension takes); past a shorter one the
+/// search steps `short_step` bytes. `LONG`: whether the level has the table of 8-byte hashes
+/// (`long_log > 0`), a constant so that level 1's loop carries none of its code.
+#[inline]
+pub(super) fn parse<E: Emit, const LONG: bool>(
+    input: &[u8],
+    mf: &mut MatchFinder,
+    mut e: E,
+    base: usize,
+) -> bool {
+    let n = input.len();
+    let limit = n - 8;
+    let log = mf.params.hash_log;
+    let accel = mf.params.accel;
+    let table = &mut mf.tagged[..];
+    let long = &mut mf.long[..];
+    let long_log = mf.params.long_log;
+    let short_step = mf.params.short_step;
+    let min_new = mf.params.min_new;
+    let tg = Tagging::new(n);
+    let mut reps = INITIAL_OFFSETS;
+    let mut anchor = 0usize;
+    let mut i = 1usize;
+    'outer: while i < limit {
+        // Search: advance until a 4-byte match is found at the repeat offset or in the table.
+        let mut misses = 0usize;
+        let (mut start, mut src) = loop {
+            let cur = read_u32(input, i);
+            let r = reps[0];
+            if r <= i && read_u32(input, i - r) == cur {
+                break (i, i - r);
+            }
+            let h = hash(cur, log);
+            let entry = table[h];
+            table[h] = tagged(cur, i);
+            if LONG {
+                let cur8 = read_u64(input, i);
+                let (hl, tag8) = tg.slot(hash8(cur8), long_log);
+                let le = long[hl];
+                long[hl] = tag8 | i as u32;
+                if let Some(c) = tg.candidate(le, tag8, i) {
+                    if read_u64(input, c) == cur8 {
+                        break (i, c);
+                    }
+                }
+            }
+            // Equal tags are equal bytes: the table holds the bytes at the position it names.
+            let c = (entry & 0xffff_ffff) as usize;
+            if c < i && (entry >> 32) as u32 == cur {
+                // A copy of at least `min_new` bytes: the four plus up to two more forwards, and
+                // what backward extension adds over the pending literals (up to two bytes).
+                let x = read_u16(input, c + 4) ^ read_u16(input, i + 4);
+                let fwd = 4 + usize::from(x & 0xff == 0) + usize::from(x == 0);
+                let back = |k: usize| c >= k && i - k >= anchor && input[c - k] == input[i - k];
+                if fwd >= min_new || (back(1) && (fwd + 1 >= min_new || back(2))) {
+                    break (i, c);
+                }
+                i += short_step;
+            } else {
+                i += 1 + (misses >> accel);
+                misses += 1;
+            }
+            if i >= limit {
+                break 'outer;
+            }
+        };
+        // Extend backwards over the pending literals, then forwards.
+        while start > anchor && src > 0 && input[start - 1] == input[src - 1] {
+            start -= 1;
+            src -= 1;
+        }
+        let len = (i - start) + 4 + common(input, i - (start - src) + 4, i + 4, n);
+        let m = classify(len, start - src, &reps);
+        if m.gain() <= 0 {
+            i += 1;
+            continue;
+        }
+        e.literals(input, anchor, start);
+        e.copy(m, input, start, &mut reps);
+        if e.hopeless(base, n) {
+            return false;
+        }
+        i = start + len;
+        anchor = i;
+        if i < limit {
+            // Remember positions inside the match for the data that follows: the one two bytes
+            // before its end, and at level 3 also two after its start and the last one.
+            #[inline(always)]
+            fn remember<const LONG: bool>(
+                input: &[u8],
+                j: usize,
+                table: &mut [u64],
+                log: u32,
+                long: &mut [u32],
+                long_log: u32,
+                tg: Tagging,
+            ) {
+                let v = read_u32(input, j);
+                table[hash(v, log)] = tagged(v, j);
+                if LONG {
+                    let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
+                    long[hl] = tag8 | j as u32;
+                }
+            }
+            if LONG && start + 2 < i - 2 {
+                remember::<LONG>(input, start + 2, table, log, long, long_log, tg);
+            }
+            remember::<LONG>(input, i - 2, table, log, long, long_log, tg);
+            if LONG {
+                remember::<LONG>(input, i - 1, table, log, long, long_log, tg);
+            }
+        }
+    }
+    e.literals(input, anchor, n);
+    !e.hopeless(base, n)
+}

@@ -1,18 +1,18 @@
 //! Glyph stream encoder: an LZ-style parser over one segment.
 //!
-//! Levels 1–3 are greedy single-probe hash parsers with skip acceleration ([`fast`]; lz4-like; level 3 probes
-//! a second table of 8-byte hashes first, for longer matches) that take a new distance only for a
-//! copy of 5 bytes or more, 6 at level 1 (shorter ones save next to nothing and slow decoding; a
-//! repeated distance still needs only 3); levels 4–9 use hash chains of growing
-//! depth and lazy matching ([`chain`]), and levels 8–9 then parse again, optimally, under the prices of the
-//! first parse ([`optimal`], priced by [`prices`]). Levels 2–9 collect the parse as sequences
-//! ([`collect`]) and write format version 4's sequences layout ([`super::sequences`]); level 1
-//! writes the plain glyph stream. [`encode_payload_v3`] still writes version 3's streams layout
-//! (entropy-coded glyph fields), for tests and tools that need such files.
-//! The single-probe tables keep each position's first four bytes (level 3's long table: spare hash
-//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every
-//! level checks the offset stack first, so a repeated distance costs a one-byte DELTA glyph, and
-//! turns short-period copies (distance ≤ 4 not on the stack) into self-contained COMPOSITE runs that
+//! Levels 1–3 are greedy single-probe hash parsers with skip acceleration ([`fast`]; lz4-like;
+//! level 3 probes a second table of 8-byte hashes first, for longer matches) that take a new
+//! distance only for a copy of 5 bytes or more, 6 at level 1 (shorter ones save next to nothing and
+//! slow decoding; a repeated distance still needs only 3); levels 4–9 use hash chains of growing
+//! depth and lazy matching ([`chain`]), and levels 8–9 then parse again, optimally, under the
+//! prices of the first parse ([`optimal`], priced by [`prices`]). Levels 2–9 collect the parse as
+//! sequences ([`collect`]) and write format version 4's sequences layout ([`super::sequences`]);
+//! level 1 writes the plain glyph stream. [`encode_payload_v3`] still writes version 3's streams
+//! layout (entropy-coded glyph fields), for tests and tools that need such files. The single-probe
+//! tables keep each position's first four bytes (level 3's long table: spare hash bits) beside it
+//! ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every level checks
+//! the offset stack first, so a repeated distance costs a one-byte DELTA glyph, and turns
+//! short-period copies (distance ≤ 4 not on the stack) into self-contained COMPOSITE runs that
 //! leave the stack untouched.
 
 use super::{push_offset, use_slot, MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};

@@ -476,7 +476,7 @@ impl Exec<'_> {
         if dist > op {
             return Err(Fault::Distance(dist, op));
         }
-        copy_match(self.out, op, dist, ml, false);
+        copy_match(self.out, op, dist, ml, true);
         self.op = op + ml;
         Ok(())
     }

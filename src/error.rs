@@ -59,8 +59,8 @@ pub enum CodecError {
     /// longer than 5 bytes); `at` is the varint's first byte.
     #[error("malformed varint at payload byte {at}: {what}")]
     BadVarint { at: usize, what: &'static str },
-    /// The glyphs decoded to fewer bytes than the segment header declares.
-    #[error("the glyphs produce {got} bytes, the segment header declares {expected}")]
+    /// The glyphs (or sequences) decoded to fewer bytes than the segment header declares.
+    #[error("the payload decodes to {got} bytes, the segment header declares {expected}")]
     ShortOutput { expected: usize, got: usize },
     /// A glyph of the split or streams layout cannot take a field from the section that holds it:
     /// the section runs out, or holds a malformed varint.

@@ -11,7 +11,8 @@
 //! | sizes          | 3 varints         | (mode 2) bytes of bitstreams 0–2; bitstream 3 is the rest   |
 //! | bitstream      | stream_len        | codes packed least-significant bit first; padding bits 0    |
 //!
-//! Mode 3 is nothing but a byte section of mode 0–2 per block of [`BLOCK`] bytes (format version 3).
+//! Mode 3 is nothing but a byte section of mode 0–2 per block of [`BLOCK`] bytes (format version 3
+//! and later).
 //!
 //! Codes are canonical: sorted by (length, symbol), each code the previous plus one, shifted left
 //! when the length grows. Code bits are emitted most significant first into an LSB-first stream,

@@ -430,7 +430,7 @@ fn executing_the_sequences() {
                 }
             )
         },
-        "produce 64 bytes, the segment header declares 65",
+        "decodes to 64 bytes, the segment header declares 65",
     );
     // A literal left over after the last sequence, with no room for it.
     refused(

@@ -63,6 +63,23 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
                 let fwd = 4 + usize::from(x & 0xff == 0) + usize::from(x == 0);
                 let back = |k: usize| c >= k && i - k >= anchor && input[c - k] == input[i - k];
                 if fwd >= min_new || (back(1) && (fwd + 1 >= min_new || back(2))) {
+                    // A longer copy one byte on, from the 8-byte table, wins over this one.
+                    if LONG && i + 1 < limit {
+                        let j = i + 1;
+                        let cur8 = read_u64(input, j);
+                        let (hl, tag8) = tg.slot(hash8(cur8), long_log);
+                        let le = long[hl];
+                        long[hl] = tag8 | j as u32;
+                        if let Some(c1) = tg.candidate(le, tag8, j) {
+                            if read_u64(input, c1) == cur8
+                                && 8 + common(input, c1 + 8, j + 8, n)
+                                    > 4 + common(input, c + 4, i + 4, n)
+                            {
+                                i = j;
+                                break (j, c1);
+                            }
+                        }
+                    }
                     break (i, c);
                 }
                 i += short_step;

@@ -237,12 +237,23 @@ pub(crate) const STREAM_SECTIONS: [&str; 5] = ["tags", "lengths", "los", "his", 
 
 /// The `u32` count field of section `name` at `input[at..]`.
 fn count_at(input: &[u8], at: usize, name: &'static str) -> Result<usize, CodecError> {
+    u32_field(input, at, name, "count")
+}
+
+/// The `u32` field `field` of section `section` at `input[at..]`; an error naming both when the
+/// payload ends before its four bytes.
+pub(crate) fn u32_field(
+    input: &[u8],
+    at: usize,
+    section: &'static str,
+    field: &str,
+) -> Result<usize, CodecError> {
     input
         .get(at..at + 4)
         .map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize)
         .ok_or_else(|| CodecError::BadSection {
-            section: name,
-            field: "count".into(),
+            section,
+            field: field.into(),
             at,
             what: format!(
                 "cut short: needs 4 bytes, the payload has {}",
@@ -254,7 +265,7 @@ fn count_at(input: &[u8], at: usize, name: &'static str) -> Result<usize, CodecE
 /// Decodes section `name` (a `count` u32, then a byte section of modes up to `max_mode`) at
 /// `input[at..]` into `out`; returns where the next section starts. A count above `limit` is an
 /// error before anything is allocated.
-fn section(
+pub(crate) fn section(
     input: &[u8],
     at: usize,
     name: &'static str,

@@ -35,9 +35,9 @@ impl SeqPrices {
         });
         let mut counts = [[0u32; 64]; 3];
         for q in &c.seqs {
-            counts[0][usize::from(length_code(q.lit_len).0)] += 1;
-            counts[1][usize::from(q.offset_code().0)] += 1;
-            counts[2][usize::from(length_code(q.match_len - MIN_MATCH as u32).0)] += 1;
+            for (f, (code, _, _)) in q.fields().into_iter().enumerate() {
+                counts[f][usize::from(code)] += 1;
+            }
         }
         let mut p = SeqPrices {
             lit,

@@ -148,6 +148,20 @@ pub(crate) struct Seq {
 }
 
 impl Seq {
+    /// The sequence's three codes in table order (literal length, offset, match length), each
+    /// with its extra bits: `(code, value, count)`.
+    #[inline(always)]
+    pub(crate) fn fields(&self) -> [(u8, u32, u32); 3] {
+        let (ll, ll_bits) = length_code(self.lit_len);
+        let m = self.match_len - MIN_MATCH as u32;
+        let (ml, ml_bits) = length_code(m);
+        [
+            (ll, self.lit_len - LENGTH_CODES[usize::from(ll)].0, ll_bits),
+            self.offset_code(),
+            (ml, m - LENGTH_CODES[usize::from(ml)].0, ml_bits),
+        ]
+    }
+
     /// The offset code and its extra bits (value, count).
     #[inline(always)]
     pub(crate) fn offset_code(&self) -> (u8, u32, u32) {

@@ -5,9 +5,9 @@
 //! bitstream must be used exactly to its first bit.
 
 use super::{Field, GROUP, LENGTH_CODES, MIN_MATCH, NEW_CODE, RUN_CODE};
-use crate::codec::decode::copy_match;
+use crate::codec::decode::{copy_match, section, u32_field};
 use crate::codec::fse::{BitReader, DecodeTable, Distribution, FseError};
-use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS};
+use crate::codec::{push_offset, use_slot, INITIAL_OFFSETS};
 use crate::error::{CodecError, Pos};
 
 /// The decoder's per-thread state: the literals and the three tables.
@@ -36,27 +36,6 @@ fn bad(field: impl Into<String>, at: usize, what: impl Into<String>) -> CodecErr
     }
 }
 
-/// The `u32` at `input[at..]`, named `field` in the error when the payload is cut before it.
-fn u32_at(
-    input: &[u8],
-    at: usize,
-    section: &'static str,
-    field: &str,
-) -> Result<usize, CodecError> {
-    input
-        .get(at..at + 4)
-        .map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize)
-        .ok_or_else(|| CodecError::BadSection {
-            section,
-            field: field.into(),
-            at,
-            what: format!(
-                "cut short: needs 4 bytes, the payload has {}",
-                input.len().saturating_sub(at)
-            ),
-        })
-}
-
 /// Decodes a sequences-layout payload into `out`, which ends up holding exactly `raw_len` bytes
 /// (its contents are unspecified after an error).
 pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>, raw_len: usize) -> Result<(), CodecError> {
@@ -72,19 +51,10 @@ fn decode_with(
     raw_len: usize,
     s: &mut Scratch,
 ) -> Result<(), CodecError> {
-    let lit_count = u32_at(input, 0, "literals", "count")?;
-    if lit_count > raw_len {
-        return Err(CodecError::BadSection {
-            section: "literals",
-            field: "count".into(),
-            at: 0,
-            what: format!("{lit_count} bytes, more than the segment's raw length {raw_len}"),
-        });
-    }
-    let used = huffman::decode(input.get(4..).unwrap_or(&[]), lit_count, &mut s.lits, 4, 3)
-        .map_err(|e| e.in_section("literals"))?;
-    let mut at = 4 + used;
-    let seq_count = u32_at(input, at, SECTION, "count")?;
+    // The literals: a count of at most `raw_len`, then a byte section of modes 0–3.
+    let mut at = section(input, 0, "literals", raw_len, 3, &mut s.lits)?;
+    let lit_count = s.lits.len();
+    let seq_count = u32_field(input, at, SECTION, "count")?;
     // Every sequence copies at least MIN_MATCH bytes.
     if seq_count > (raw_len - lit_count) / MIN_MATCH {
         return Err(bad(
@@ -100,18 +70,20 @@ fn decode_with(
     at += 4;
     out.resize(raw_len, 0);
     let mut d = Decoding {
-        out: &mut out[..],
-        op: 0,
-        lits: &s.lits,
-        lp: 0,
-        reps: INITIAL_OFFSETS,
+        x: Exec {
+            out: &mut out[..],
+            op: 0,
+            lits: &s.lits,
+            lp: 0,
+            reps: INITIAL_OFFSETS,
+        },
         seq: 0,
     };
     let mut group = 0;
     while d.seq < seq_count {
         let n = (seq_count - d.seq).min(GROUP);
         at = read_tables(input, at, group, &mut s.tables, &mut s.cells)?;
-        let len = u32_at(input, at, SECTION, "bitstream length").map_err(|e| match e {
+        let len = u32_field(input, at, SECTION, "bitstream length").map_err(|e| match e {
             CodecError::BadSection { at, what, .. } => {
                 bad(format!("group {group} bitstream length"), at, what)
             }
@@ -130,8 +102,7 @@ fn decode_with(
         };
         let field = || format!("group {group} bitstream");
         let mut r = BitReader::new(stream).map_err(|e| bad(field(), at, e.to_string()))?;
-        d.group(&mut r, &s.tables, &s.cells, n)
-            .map_err(|e| limit_overrun(e, raw_len))?;
+        d.group(&mut r, &s.tables, &s.cells, n)?;
         if !r.is_finished() {
             let what = if r.is_overflowed() {
                 "ends before its sequences do".to_string()
@@ -150,8 +121,9 @@ fn decode_with(
         });
     }
     // The literals after the last sequence end the segment.
-    let rest = d.lits.len() - d.lp;
-    let room = raw_len - d.op;
+    let x = d.x;
+    let rest = x.lits.len() - x.lp;
+    let room = raw_len - x.op;
     if rest != room {
         return Err(if rest > room {
             CodecError::LeftOver {
@@ -161,11 +133,11 @@ fn decode_with(
         } else {
             CodecError::ShortOutput {
                 expected: raw_len,
-                got: d.op + rest,
+                got: x.op + rest,
             }
         });
     }
-    d.out[d.op..].copy_from_slice(&d.lits[d.lp..]);
+    x.out[x.op..].copy_from_slice(&x.lits[x.lp..]);
     Ok(())
 }
 
@@ -245,18 +217,6 @@ fn read_tables(
     Ok(at)
 }
 
-/// Puts the segment's raw length into an overrun error from [`Decoding::group`].
-fn limit_overrun(e: CodecError, raw_len: usize) -> CodecError {
-    match e {
-        CodecError::OutputOverrun { at, len, .. } => CodecError::OutputOverrun {
-            at,
-            len,
-            limit: raw_len,
-        },
-        e => e,
-    }
-}
-
 /// A decoding-table state with its code's baseline and extra bits folded in, so a sequence
 /// takes each field from one cell.
 /// Packed in one `u64`, loaded at once: bits 0–31 the length of a length code before its extra
@@ -330,11 +290,7 @@ impl Cells {
 
 /// The decoding of one payload's sequences, group after group.
 struct Decoding<'a> {
-    out: &'a mut [u8],
-    op: usize,
-    lits: &'a [u8],
-    lp: usize,
-    reps: [usize; 4],
+    x: Exec<'a>,
     /// Sequences decoded so far, in the segment.
     seq: usize,
 }
@@ -357,13 +313,7 @@ impl Decoding<'_> {
         }
         r.refill();
         let [mut sll, mut sof, mut sml] = st;
-        let mut out = Exec {
-            out: &mut *self.out,
-            op: self.op,
-            lits: self.lits,
-            lp: self.lp,
-            reps: self.reps,
-        };
+        let out = &mut self.x;
         let mut result = Ok(());
         for i in 0..n {
             let (cl, co, cm) = (tll[sll % CELLS], tof[sof % CELLS], tml[sml % CELLS]);
@@ -402,7 +352,7 @@ impl Decoding<'_> {
                 d
             };
             if let Err(e) = out.execute(ll, ml, dist) {
-                result = Err(e.at(self.seq + i));
+                result = Err(e.at(self.seq + i, out.out.len()));
                 self.seq += i;
                 break;
             }
@@ -410,7 +360,6 @@ impl Decoding<'_> {
         if result.is_ok() {
             self.seq += n;
         }
-        (self.op, self.lp, self.reps) = (out.op, out.lp, out.reps);
         result
     }
 }
@@ -423,7 +372,8 @@ enum Fault {
 }
 
 impl Fault {
-    fn at(self, seq: usize) -> CodecError {
+    /// The error of sequence `seq` of a segment of `raw_len` bytes.
+    fn at(self, seq: usize, raw_len: usize) -> CodecError {
         let at = Pos::Sequence(seq);
         match self {
             Fault::LiteralsOut => CodecError::Field {
@@ -434,7 +384,7 @@ impl Fault {
             Fault::Overrun(len) => CodecError::OutputOverrun {
                 at,
                 len: len as u64,
-                limit: 0,
+                limit: raw_len,
             },
             Fault::Distance(distance, available) => CodecError::BadDistance {
                 at,
@@ -445,7 +395,8 @@ impl Fault {
     }
 }
 
-/// The output side of a group's decoding, in locals the loop keeps in registers.
+/// The output side of the decoding: the segment's output and literals, with their positions,
+/// and the offset stack.
 struct Exec<'a> {
     out: &'a mut [u8],
     op: usize,

@@ -1,7 +1,7 @@
 //! Writes the sequences layout: the literal section, then the sequences in groups, each group with
 //! the cheapest table of each field and one backward bitstream.
 
-use super::{length_code, Field, Seq, GROUP, LENGTH_CODES, MIN_MATCH};
+use super::{Field, Seq, GROUP};
 use crate::codec::fse::{BitWriter, Distribution, EncodeTable, EncoderState, MIN_ACCURACY_LOG};
 use crate::codec::huffman;
 
@@ -79,10 +79,7 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let mut counts = [[0u32; 64]; 3];
     let [ll, of, ml] = &mut *s.codes;
     for (i, q) in group.iter().enumerate() {
-        let (llc, llb) = length_code(q.lit_len);
-        let m = q.match_len - MIN_MATCH as u32;
-        let (mlc, mlb) = length_code(m);
-        let (ofc, ofx, ofb) = q.offset_code();
+        let [(llc, llx, llb), (ofc, ofx, ofb), (mlc, mlx, mlb)] = q.fields();
         ll[i] = llc;
         of[i] = ofc;
         ml[i] = mlc;
@@ -90,8 +87,8 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
         counts[1][usize::from(ofc)] += 1;
         counts[2][usize::from(mlc)] += 1;
         s.extras[i] = Extra {
-            ll: q.lit_len - LENGTH_CODES[usize::from(llc)].0,
-            ml: m - LENGTH_CODES[usize::from(mlc)].0,
+            ll: llx,
+            ml: mlx,
             of: ofx,
             bits: [llb as u8, mlb as u8, ofb as u8],
         };

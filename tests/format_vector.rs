@@ -95,8 +95,9 @@ fn rows_text() -> Vec<u8> {
         .collect()
 }
 
-/// The sequences-layout vector of docs/FORMAT.md decodes to its text, is the layout and the
-/// fields the specification explains, and is what this build writes.
+/// The sequences-layout vector of docs/FORMAT.md decodes to its text and is the layout and the
+/// fields the specification explains. An earlier format-4 build wrote it; this build's level-3
+/// parser finds another parse of the text (tests/vectors/v4-level3.sigma pins what it writes).
 #[test]
 fn spec_sequences_vector_decodes_and_reproduces() {
     let v = vector_from_spec("test-vector-2");
@@ -113,7 +114,6 @@ fn spec_sequences_vector_decodes_and_reproduces() {
     assert_eq!(w.groups.len(), 1);
     assert_eq!(w.groups[0].modes, 0x2a, "three described tables");
     assert_eq!(w.groups[0].stream_len, 19);
-    assert_eq!(encode(&text, 3, 4096), v, "encoder output changed");
 }
 
 /// tests/vectors/levelN.sigma: tests/vectors/input.txt encoded at each level with 4 KiB segments
@@ -306,7 +306,7 @@ fn log_lines() -> Vec<u8> {
 }
 
 /// tests/vectors/v4-groups-level3.sigma: [`log_lines`] at level 3 with 1 MiB segments, as this
-/// build (format version 4) writes it: one segment in the sequences layout whose 15 175
+/// build (format version 4) writes it: one segment in the sequences layout whose 15 566
 /// sequences fill four groups, with described tables, tables repeated from the previous group,
 /// and a literal section in mode 2. Decodes to the input, and this build reproduces it.
 #[test]

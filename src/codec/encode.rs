@@ -536,6 +536,12 @@ trait Emit {
     fn copy(&mut self, m: Match, input: &[u8], pos: usize, reps: &mut [usize; 4]);
     /// See [`Sink::hopeless`].
     fn hopeless(&self, base: usize, n: usize) -> bool;
+    /// Whether the fast parsers take the copy `m` they found: whether its glyph is shorter than
+    /// its bytes as literals.
+    #[inline(always)]
+    fn pays(&self, m: &Match) -> bool {
+        m.gain() > 0
+    }
 }
 
 /// Writes glyphs to a [`Sink`].

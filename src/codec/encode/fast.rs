@@ -5,12 +5,13 @@ use super::{
 };
 use crate::codec::INITIAL_OFFSETS;
 
-/// Levels 1–3: one probe of the repeat offset and one of the hash table per position (level 3: and
-/// one of the 8-byte table before it), with skip acceleration over incompressible stretches and
-/// backward extension of every match found. A table match must make a copy of `min_new` bytes
-/// (5 or 6, counting the bytes before it that backward extension takes); past a shorter one the
-/// search steps `short_step` bytes. `LONG`: whether the level has the table of 8-byte hashes
-/// (`long_log > 0`), a constant so that level 1's loop carries none of its code.
+/// Levels 1–3: one probe of the repeat offset (one byte on) and one of the hash table per
+/// position (level 3: and one of the 8-byte table before it), with skip acceleration over
+/// incompressible stretches and backward extension of every match found. A table match must make
+/// a copy of `min_new` bytes (5 or 6, counting the bytes before it that backward extension
+/// takes); past a shorter one the search steps `short_step` bytes. `LONG`: whether the level has
+/// the table of 8-byte hashes (`long_log > 0`), a constant so that level 1's loop carries none of
+/// its code; those levels also try the second repeat offset right after each copy.
 #[inline]
 pub(super) fn parse<E: Emit, const LONG: bool>(
     input: &[u8],
@@ -35,16 +36,19 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
         // Search: advance until a 4-byte match is found at the repeat offset or in the table.
         let mut misses = 0usize;
         let (mut start, mut src) = loop {
-            let cur = read_u32(input, i);
+            let cur8 = read_u64(input, i);
+            let cur = cur8 as u32;
+            // The repeat offset one byte on: after a copy ends at a changed byte, the same
+            // distance often goes on after it.
             let r = reps[0];
-            if r <= i && read_u32(input, i - r) == cur {
+            if r <= i && read_u32(input, i + 1 - r) == (cur8 >> 8) as u32 {
+                i += 1;
                 break (i, i - r);
             }
             let h = hash(cur, log);
             let entry = table[h];
             table[h] = tagged(cur, i);
             if LONG {
-                let cur8 = read_u64(input, i);
                 let (hl, tag8) = tg.slot(hash8(cur8), long_log);
                 let le = long[hl];
                 long[hl] = tag8 | i as u32;
@@ -98,7 +102,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
         }
         let len = (i - start) + 4 + common(input, i - (start - src) + 4, i + 4, n);
         let m = classify(len, start - src, &reps);
-        if m.gain() <= 0 {
+        if !e.pays(&m) {
             i += 1;
             continue;
         }
@@ -135,6 +139,27 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
             remember::<LONG>(input, i - 2, table, log, long, long_log, tg);
             if LONG {
                 remember::<LONG>(input, i - 1, table, log, long, long_log, tg);
+            }
+            // Levels 2–3: the second repeat offset right after the copy, with no literals
+            // between (data that alternates between two sources). Level 1 leaves it out: 7% more
+            // instructions for 0.5% of size on most data.
+            while LONG && i < limit {
+                let r = reps[1];
+                if r > i || read_u32(input, i - r) != read_u32(input, i) {
+                    break;
+                }
+                let len = 4 + common(input, i - r + 4, i + 4, n);
+                let m = classify(len, r, &reps);
+                if !e.pays(&m) {
+                    break;
+                }
+                e.copy(m, input, i, &mut reps);
+                if e.hopeless(base, n) {
+                    return false;
+                }
+                remember::<LONG>(input, i, table, log, long, long_log, tg);
+                i += len;
+                anchor = i;
             }
         }
     }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::codec::{decompress, MAX_LEVEL, MIN_LEVEL};
+use crate::codec::{decode_payload, decompress, MAX_LEVEL, MIN_LEVEL};
 
 fn roundtrip(data: &[u8]) {
     for level in MIN_LEVEL..=MAX_LEVEL {
@@ -49,4 +49,91 @@ fn all_four_glyph_kinds_are_emitted() {
     assert!(compress(&data, &mut mf, &mut enc));
     let kinds = crate::codec::glyph_kinds(&enc).unwrap();
     assert!(kinds.iter().all(|&k| k > 0), "kinds seen: {kinds:?}");
+}
+
+/// The sequences a level's parse of `data` collects (levels 2–7: the fast or chain parse), after
+/// checking that the payload decodes to `data`.
+fn sequences(data: &[u8], level: u8) -> Vec<crate::codec::sequences::Seq> {
+    let mut mf = MatchFinder::new(level);
+    let mut out = Vec::new();
+    let layout = encode_payload(data, &mut mf, &mut out).expect("compressible");
+    let mut dec = Vec::new();
+    decode_payload(&out, layout, &mut dec, data.len()).unwrap();
+    assert!(dec == data, "level {level} round trip");
+    mf.collector.seqs.clone()
+}
+
+/// Noise over all byte values (no copies of four bytes or more by chance).
+fn noise(seed: u32, n: usize) -> Vec<u8> {
+    let bytes: Vec<u8> = (0..=255).collect();
+    crate::codec::lcg_bytes(seed, n, &bytes)
+}
+
+#[test]
+fn fast_levels_go_on_at_the_repeat_offset_past_a_changed_byte() {
+    // T' repeats T (U, 'Z', P, V) with 'Q' for 'Z'; "Q" + P also occurs at the start, where the
+    // parse puts it in its tables. After copying U from T, the copy from T goes on one byte on
+    // (1 literal, repeat offset) rather than from the far "Q" + P (13 bytes, a new distance).
+    let (u, p, v) = (noise(1, 100), noise(2, 12), noise(3, 87));
+    let mut data = vec![0, b'Q'];
+    data.extend_from_slice(&p);
+    data.extend_from_slice(&noise(4, 1000));
+    let mut at_q = 0;
+    for changed in [b'Z', b'Q'] {
+        data.extend_from_slice(&u);
+        at_q = data.len();
+        data.push(changed);
+        data.extend_from_slice(&p);
+        data.extend_from_slice(&v);
+    }
+    data.extend_from_slice(&noise(5, 100));
+    let far = u32::from(crate::codec::sequences::NEW_CODE) - 1 + (at_q - 1) as u32;
+    for level in 2..=3 {
+        let seqs = sequences(&data, level);
+        assert!(
+            !seqs.iter().any(|s| s.offset == far),
+            "level {level}: copied from the far \"Q\" + P: {seqs:?}"
+        );
+        assert!(
+            seqs.iter()
+                .any(|s| s.lit_len == 1 && s.offset == 0 && s.match_len as usize >= 12 + 87),
+            "level {level}: {seqs:?}"
+        );
+    }
+}
+
+#[test]
+fn fast_levels_take_the_second_repeat_offset_right_after_a_copy() {
+    // A and B, then a decoy holding A[60..76] with other bytes after it, then A[20..40]
+    // B[40..60] A[60..76]: copies of alternating distances. Where A[60..] starts the tables
+    // hold the decoy (the newest place of those bytes, as long a copy), but the second repeat
+    // offset, tried first, copies them with no literal before. Runs between the parts end the
+    // literal runs, so the parse probes every position of A and B.
+    let (a, b) = (noise(7, 80), noise(8, 80));
+    let run = |byte: u8| [byte; 16];
+    let mut data = vec![0];
+    data.extend_from_slice(&a);
+    data.extend_from_slice(&run(0x55));
+    data.extend_from_slice(&b);
+    data.extend_from_slice(&run(0xaa));
+    data.extend_from_slice(&a[60..76]);
+    data.extend_from_slice(&noise(9, 20));
+    data.extend_from_slice(&run(0x33));
+    data.extend_from_slice(&a[20..40]);
+    data.extend_from_slice(&b[40..60]);
+    let third = data.len();
+    data.extend_from_slice(&a[60..76]);
+    data.extend_from_slice(&noise(10, 40));
+    for level in 2..=3 {
+        let seqs = sequences(&data, level);
+        // The sequence whose copy starts at `third`.
+        let mut pos = 0;
+        let at_third = seqs.iter().find(|s| {
+            pos += (s.lit_len + s.match_len) as usize;
+            pos - s.match_len as usize == third
+        });
+        let s = at_third.unwrap_or_else(|| panic!("level {level}: no copy at A[60]: {seqs:?}"));
+        assert_eq!((s.lit_len, s.offset), (0, 1), "level {level}: {seqs:?}");
+        assert!(s.match_len >= 16, "level {level}: {s:?}");
+    }
 }

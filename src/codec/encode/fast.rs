@@ -114,8 +114,8 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
         i = start + len;
         anchor = i;
         if i < limit {
-            // Remember positions inside the match for the data that follows: the one two bytes
-            // before its end, and at level 3 also two after its start and the last one.
+            // Remember positions inside the match for the data that follows: the last two, and
+            // at levels 2–3 also the one two bytes after its start.
             #[inline(always)]
             fn remember<const LONG: bool>(
                 input: &[u8],
@@ -137,9 +137,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
                 remember::<LONG>(input, start + 2, table, log, long, long_log, tg);
             }
             remember::<LONG>(input, i - 2, table, log, long, long_log, tg);
-            if LONG {
-                remember::<LONG>(input, i - 1, table, log, long, long_log, tg);
-            }
+            remember::<LONG>(input, i - 1, table, log, long, long_log, tg);
             // Levels 2–3: the second repeat offset right after the copy, with no literals
             // between (data that alternates between two sources). Level 1 leaves it out: 7% more
             // instructions for 0.5% of size on most data.

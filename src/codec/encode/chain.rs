@@ -18,6 +18,21 @@ pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usi
     let mut i = 1usize;
     while i < limit {
         let mut m = find(input, i, n, &reps, mf);
+        // The repeat offset one byte on: where a copy from it stopped at a changed byte, it
+        // usually goes on after that byte, and beats a copy from elsewhere that starts at it.
+        if p.lazy == 0 && i + 1 < limit {
+            let len = rep_len(input, i + 1, n, reps[0]);
+            let r = Match {
+                len,
+                dist: reps[0],
+                kind: Kind::Delta(0),
+            };
+            if len > 0 && (m.gain() <= 0 || r.score() > m.score() + 4) {
+                i += 1;
+                insert(input, i, mf);
+                m = r;
+            }
+        }
         if m.gain() <= 0 {
             let step = 1 + ((i - anchor) >> p.accel);
             insert_skipped(input, i, step, limit, mf);

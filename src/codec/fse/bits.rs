@@ -76,6 +76,22 @@ impl BitWriter {
         self.used += n;
     }
 
+    /// [`BitWriter::write_unflushed`] of a `value` already below `2^n` (not masked again).
+    #[inline(always)]
+    pub fn write_exact_unflushed(&mut self, value: u64, n: u32) {
+        debug_assert!(
+            self.used + n < 64,
+            "{} bits since the last flush",
+            self.used + n
+        );
+        debug_assert!(
+            n == 64 || value >> n == 0,
+            "{value:#x} has more than {n} bits"
+        );
+        self.acc |= value << (self.used & 63);
+        self.used += n;
+    }
+
     /// Moves the whole bytes written so far to the buffer, leaving room for at least
     /// [`MAX_FIELD_BITS`] bits of [`BitWriter::write_unflushed`].
     #[inline(always)]

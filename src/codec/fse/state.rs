@@ -54,6 +54,23 @@ impl<'t> EncoderState<'t> {
         self.step::<true>(w, symbol);
     }
 
+    /// Codes `symbol` like [`EncoderState::encode`], but returns the bits instead of writing
+    /// them: `(value, count)`, the value below `2^count`. For a caller that packs the fields of
+    /// several states into one write.
+    #[inline(always)]
+    pub fn encode_bits(&mut self, symbol: u8) -> (u64, u32) {
+        debug_assert!(
+            self.table.can_encode(symbol),
+            "symbol {symbol} has probability 0"
+        );
+        let tr = self.table.transforms[usize::from(symbol)];
+        let nb = (self.state + tr.delta_nb_bits) >> 16;
+        let value = u64::from(self.state) & ((1u64 << nb) - 1);
+        let index = ((self.state >> nb) as i32).wrapping_add(tr.delta_find_state) as usize;
+        self.state = u32::from(self.table.next_state[index & TABLE_MASK]);
+        (value, nb)
+    }
+
     /// Writes the low `nb` bits of the state and moves to a state of `symbol`.
     #[inline(always)]
     fn step<const UNFLUSHED: bool>(&mut self, w: &mut BitWriter, symbol: u8) {

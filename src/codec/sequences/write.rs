@@ -132,14 +132,19 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let mut sof = EncoderState::new(tof, of[last]);
     let mut sml = EncoderState::new(tml, ml[last]);
     w.flush();
-    write_extras(&mut w, &extras[last]);
+    write_extras(&mut w, &extras[last], 0, 0);
     for i in (0..last).rev() {
         // At most 56 bits between flushes: the three states take up to 26.
         w.flush();
-        sof.encode_unflushed(&mut w, of[i]);
-        sml.encode_unflushed(&mut w, ml[i]);
-        sll.encode_unflushed(&mut w, ll[i]);
-        write_extras(&mut w, &extras[i]);
+        let (v0, n0) = sof.encode_bits(of[i]);
+        let (v1, n1) = sml.encode_bits(ml[i]);
+        let (v2, n2) = sll.encode_bits(ll[i]);
+        write_extras(
+            &mut w,
+            &extras[i],
+            v0 | v1 << n0 | v2 << (n0 + n1),
+            n0 + n1 + n2,
+        );
     }
     w.flush();
     sml.flush(&mut w);
@@ -159,15 +164,17 @@ struct Extra {
     bits: [u8; 3],
 }
 
-/// Writes a sequence's extra bits, in the reverse of the order the decoder reads them (offset,
-/// match length, literal length), after at most 26 bits since the last flush.
+/// Writes the `n` bits `states` of a sequence's state updates (at most 26, written first), then
+/// its extra bits in the reverse of the order the decoder reads them (offset, match length,
+/// literal length); right after a flush.
 #[inline(always)]
-fn write_extras(w: &mut BitWriter, e: &Extra) {
+fn write_extras(w: &mut BitWriter, e: &Extra, states: u64, n: u32) {
     let [bl, bm, bo] = e.bits.map(u32::from);
     if bl + bm + bo <= 30 {
         let v = u64::from(e.ll) | u64::from(e.ml) << bl | u64::from(e.of) << (bl + bm);
-        w.write_unflushed(v, bl + bm + bo);
+        w.write_exact_unflushed(states | v << n, n + bl + bm + bo);
     } else {
+        w.write_exact_unflushed(states, n);
         w.flush();
         w.write_unflushed(u64::from(e.ll), bl);
         w.write_unflushed(u64::from(e.ml), bm);

@@ -17,15 +17,25 @@ pub const MAX_FIELD_BITS: u32 = 56;
 ///
 /// One writer serves any number of [`EncoderState`](super::EncoderState)s and raw fields
 /// interleaved in any order; the reader must take them back in exactly the reverse order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct BitWriter {
+    /// What the buffer held, the stream's whole bytes up to `pos`, then room: zero bytes that
+    /// the next flushes overwrite (at least 8 past `pos`), cut off by [`BitWriter::finish`].
     out: Vec<u8>,
+    /// Where the next whole byte of the stream goes in `out`.
+    pos: usize,
     /// Bits not yet stored in `out`, the oldest in the least significant position.
     acc: u64,
     /// How many bits of `acc` are in use; always below 64 between calls.
     used: u32,
     /// Bytes of `out` that were there before this stream began.
     start: usize,
+}
+
+impl Default for BitWriter {
+    fn default() -> Self {
+        Self::with_buffer(Vec::new())
+    }
 }
 
 impl BitWriter {
@@ -36,10 +46,12 @@ impl BitWriter {
 
     /// A writer that appends its stream to `out` (after what `out` already holds), reusing its
     /// allocation.
-    pub fn with_buffer(out: Vec<u8>) -> Self {
+    pub fn with_buffer(mut out: Vec<u8>) -> Self {
         let start = out.len();
+        out.resize(start + ROOM, 0);
         BitWriter {
             out,
+            pos: start,
             acc: 0,
             used: 0,
             start,
@@ -103,30 +115,46 @@ impl BitWriter {
     #[inline(always)]
     fn flush_bytes(&mut self) {
         let bytes = (self.used >> 3) as usize;
-        let len = self.out.len();
-        // Storing all eight bytes and cutting back is cheaper than a copy of variable length.
-        self.out.extend_from_slice(&self.acc.to_le_bytes());
-        self.out.truncate(len + bytes);
+        // Storing all eight bytes and moving on by the whole ones is cheaper than a copy of
+        // variable length.
+        match self.out.get_mut(self.pos..self.pos + 8) {
+            Some(room) => room.copy_from_slice(&self.acc.to_le_bytes()),
+            None => self.grow(),
+        }
+        self.pos += bytes;
         self.acc = self.acc.checked_shr(bytes as u32 * 8).unwrap_or(0);
         self.used &= 7;
     }
 
+    /// Doubles the room after the stream (at least [`ROOM`] bytes), then stores the accumulator
+    /// at `pos`.
+    #[cold]
+    fn grow(&mut self) {
+        let room = (self.pos - self.start).max(ROOM);
+        self.out.resize(self.pos + room, 0);
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
+    }
+
     /// Bits written so far (without the end marker).
     pub fn bits_written(&self) -> u64 {
-        (self.out.len() - self.start) as u64 * 8 + u64::from(self.used)
+        (self.pos - self.start) as u64 * 8 + u64::from(self.used)
     }
 
     /// Closes the stream with the end marker and returns the buffer (the stream is everything
     /// after what the buffer held when the writer was made).
     pub fn finish(mut self) -> Vec<u8> {
         self.write(1, 1);
+        // The marker leaves 1 to 8 bits: a flush stores all of them and moves past the whole
+        // bytes, the last partial byte (if any) is already stored after those.
         self.flush_bytes();
-        if self.used > 0 {
-            self.out.push(self.acc as u8);
-        }
+        let end = self.pos + usize::from(self.used > 0);
+        self.out.truncate(end);
         self.out
     }
 }
+
+/// Bytes of room a writer starts with after what its buffer holds.
+const ROOM: usize = 256;
 
 /// Reads a backward bitstream from its end marker towards its first byte.
 ///

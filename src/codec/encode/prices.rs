@@ -78,6 +78,11 @@ impl SeqPrices {
 
 impl Price for SeqPrices {
     #[inline(always)]
+    fn min_new(&self) -> usize {
+        MIN_MATCH
+    }
+
+    #[inline(always)]
     fn literal(&self, byte: u8, n: usize) -> i64 {
         self.lit[usize::from(byte)] + self.run(n + 1) - self.run(n)
     }

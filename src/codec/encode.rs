@@ -105,9 +105,10 @@ fn params(level: u8) -> Params {
         5 => p(17, 8, 17, 1, 9),
         6 => p(17, 16, 18, 1, 10),
         7 => p(18, 32, 18, 1, 12),
-        // Levels 8–9: a light lazy parse for prices (its chain window is small: it only has to
-        // get the statistics right), then the optimal parse, whose binary trees reach 2 and 4 MiB
-        // back, with 3-byte copies up to 64 KiB back (PERFORMANCE.md, "Optimal parsing").
+        // Levels 8–9: a light lazy parse of the segment's first MiB for the first prices (its
+        // chain window is small: it only has to get the statistics right), then the optimal
+        // parse, whose binary trees reach 2 and 4 MiB back, with 3-byte copies up to 64 KiB back
+        // (PERFORMANCE.md, "Optimal parsing").
         8 => Params {
             optimal: 16,
             tree_log: 21,
@@ -652,13 +653,19 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
     let n = input.len();
     let mut c = std::mem::take(&mut mf.collector);
     c.reset(n);
-    let mut parsed = parse(input, mf, &mut c, 0);
+    // Levels 8–9: the lazy parse only gives the optimal parse its first prices, which then
+    // follow the optimal parse's own statistics: the segment's first MiB is enough.
+    let first = if mf.params.optimal > 0 {
+        n.min(OPTIMAL_SEED)
+    } else {
+        n
+    };
+    let mut parsed = parse(&input[..first], mf, &mut c, 0);
     if parsed && mf.params.optimal > 0 {
-        // Levels 8–9: the lazy parse above only prices the sequences; parse again, optimally.
-        let prices = prices::SeqPrices::of(&c);
+        let mut prices = prices::SeqPrices::of(&c);
         c.reset(n);
         mf.reset();
-        parsed = optimal::parse(input, mf, &mut c, 0, &prices);
+        parsed = optimal::parse(input, mf, &mut c, 0, &mut prices);
     }
     let mut layout = None;
     if parsed {
@@ -681,6 +688,9 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
     layout
 }
 
+/// Bytes of a segment the lazy parse of levels 8–9 prices the optimal parse with.
+const OPTIMAL_SEED: usize = 1 << 20;
+
 /// Segments up to this size are also tried in the plain layout, which has no headers.
 const SMALL_SEGMENT: usize = 1024;
 
@@ -700,10 +710,10 @@ pub fn encode_payload_v3(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) 
     let mut parsed = compress_with(input, mf, &mut st, 0);
     if parsed && mf.params.optimal > 0 {
         // Levels 8–9: the lazy parse above only prices the glyphs; parse again, optimally.
-        let prices = optimal::Prices::of(&st);
+        let mut prices = optimal::Prices::of(&st);
         st.reset(n);
         mf.reset();
-        parsed = optimal::parse(input, mf, Emitter { s: &mut st }, 0, &prices);
+        parsed = optimal::parse(input, mf, Emitter { s: &mut st }, 0, &mut prices);
     }
     if parsed {
         for v in st.all() {

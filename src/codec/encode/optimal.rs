@@ -1,17 +1,17 @@
 //! Levels 8 and 9: price-based optimal parsing.
 //!
-//! The segment is parsed twice. The first pass is the lazy chain parser (with a shallow chain: it
-//! only has to get the statistics right); the code lengths a
-//! Huffman coder would give its five streams become the *prices* (in bits) of every tag, length
-//! byte, distance byte and literal. The second pass finds, window by window, the cheapest sequence
-//! of glyphs under those prices: a shortest path over the positions of the window, where a literal
-//! steps one byte and a copy steps its length, each costing the bits its fields would take. Every
-//! copy the match finder sees is tried at every length it covers, offset-stack copies included,
-//! and each position carries the offset stack of its cheapest path, so DELTA glyphs are priced
-//! where they can really be used. The second pass finds its copies in binary trees ([`tree`]),
-//! which meet the long copies in far fewer steps than the first pass's hash chains, and, where
-//! the layout has copies of 3 bytes, the nearest 3-byte copy in a table of 3-byte hashes
-//! ([`short`]).
+//! The segment is parsed twice. The first pass is the lazy chain parser over the segment's first
+//! MiB (with a shallow chain: it only has to get the statistics right); its statistics become the
+//! first *prices* (in bits, or 1/256 bit in version 4) of every code and literal. The second pass
+//! finds, window by window, the cheapest sequence of glyphs under the prices: a shortest path
+//! over the positions of the window, where a literal steps one byte and a copy steps its length,
+//! each costing the bits its fields would take. After each window the prices may follow what the
+//! parse wrote ([`Price::window_done`]; version 4's do, [`super::prices`]). Every copy the match
+//! finder sees is tried at every length it covers, offset-stack copies included, and each
+//! position carries the offset stack of its cheapest path, so DELTA glyphs are priced where they
+//! can really be used. The second pass finds its copies in binary trees ([`tree`]), which meet
+//! the long copies in far fewer steps than the first pass's hash chains, and, where the layout
+//! has copies of 3 bytes, the nearest 3-byte copy in a table of 3-byte hashes ([`short`]).
 
 use super::chain::{inside_match, rep_len};
 use super::{
@@ -80,6 +80,10 @@ pub(super) trait Price {
     fn literal(&self, byte: u8, n: usize) -> i64;
     /// What copy `m` at `pos` costs.
     fn copy(&self, m: &Match, input: &[u8], pos: usize) -> i64;
+    /// The parse wrote the literals `lits`, then copy `m`.
+    fn wrote(&mut self, _lits: &[u8], _m: &Match) {}
+    /// The parse wrote the path of a window: prices may change for the next.
+    fn window_done(&mut self) {}
 }
 
 impl Price for Prices {
@@ -301,7 +305,7 @@ pub(super) fn parse<E: Emit>(
     mf: &mut MatchFinder,
     mut e: E,
     base: usize,
-    prices: &impl Price,
+    prices: &mut impl Price,
 ) -> bool {
     let n = input.len();
     let limit = n - 8;
@@ -412,6 +416,7 @@ pub(super) fn parse<E: Emit>(
             e.literals(input, anchor, pos);
             // The offset stack here is the one the search priced this copy with.
             let m = classify(m.len, m.dist, &reps);
+            prices.wrote(&input[anchor..pos], &m);
             e.copy(m, input, pos, &mut reps);
             if e.hopeless(base, n) {
                 ok = false;
@@ -419,6 +424,7 @@ pub(super) fn parse<E: Emit>(
             }
             anchor = pos + m.len;
         }
+        prices.window_done();
         i += k;
         if let Some((pos, m)) = taken {
             // The search linked positions up to `pos`; link those inside the copy too.

@@ -107,7 +107,7 @@ fn params(level: u8) -> Params {
         7 => p(18, 32, 18, 1, 12),
         // Levels 8–9: a light lazy parse of the segment's first MiB for the first prices (its
         // chain window is small: it only has to get the statistics right), then the optimal
-        // parse, whose binary trees reach 2 and 4 MiB back, with 3-byte copies up to 64 KiB back
+        // parse, whose binary trees reach 2 and 8 MiB back, with 3-byte copies up to 64 KiB back
         // (PERFORMANCE.md, "Optimal parsing").
         8 => Params {
             optimal: 16,
@@ -118,7 +118,7 @@ fn params(level: u8) -> Params {
         },
         _ => Params {
             optimal: 64,
-            tree_log: 22,
+            tree_log: 23,
             short_log: 15,
             short_dist: 1 << 16,
             ..p(18, 16, 20, 1, 20)

@@ -9,9 +9,16 @@
 
 use super::{common, MatchFinder, EMPTY};
 
-/// The newest earlier position `c` whose first 3 bytes equal those at `i`, at most `max_dist`
-/// bytes back, with the length of its copy (at least 3, not reading past `n`); `i` takes its
-/// place in the table. Positions must arrive in increasing order (each at most once).
+/// The table slot of the 3 bytes at `i`.
+#[inline(always)]
+fn slot(input: &[u8], i: usize, log: u32) -> usize {
+    let v = u32::from_le_bytes([input[i], input[i + 1], input[i + 2], 0]);
+    (v.wrapping_mul(506_832_829) >> (32 - log)) as usize
+}
+
+/// The newest earlier position `c` whose first 3 bytes equal those at `i`, at most the level's
+/// `short_dist` bytes back, with the length of its copy (at least 3, not reading past `n`); `i`
+/// takes its place in the table. Positions must arrive in increasing order (each at most once).
 #[inline(always)]
 pub(super) fn find(
     input: &[u8],
@@ -19,8 +26,7 @@ pub(super) fn find(
     n: usize,
     mf: &mut MatchFinder,
 ) -> Option<(usize, usize)> {
-    let v = u32::from_le_bytes([input[i], input[i + 1], input[i + 2], 0]);
-    let h = (v.wrapping_mul(506_832_829) >> (32 - mf.params.short_log)) as usize;
+    let h = slot(input, i, mf.params.short_log);
     let c = mf.short[h];
     mf.short[h] = i as u32;
     if c == EMPTY {
@@ -37,9 +43,7 @@ pub(super) fn find(
 /// Enters position `i` into the table without looking for a copy.
 #[inline(always)]
 pub(super) fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
-    let v = u32::from_le_bytes([input[i], input[i + 1], input[i + 2], 0]);
-    let h = (v.wrapping_mul(506_832_829) >> (32 - mf.params.short_log)) as usize;
-    mf.short[h] = i as u32;
+    mf.short[slot(input, i, mf.params.short_log)] = i as u32;
 }
 
 #[cfg(test)]

@@ -70,8 +70,8 @@ mod tests {
         assert_eq!(found[1], None);
         mf.reset();
         mf.params.short_dist = 3;
-        for i in 0..n - 3 {
-            found[i] = super::find(&data, i, n, &mut mf);
+        for (i, f) in found.iter_mut().enumerate() {
+            *f = super::find(&data, i, n, &mut mf);
         }
         assert_eq!(found[4], None, "4 bytes back, out of reach");
     }

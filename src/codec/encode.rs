@@ -23,6 +23,7 @@ mod collect;
 mod fast;
 mod optimal;
 mod prices;
+mod short;
 
 /// Upper bound of the encoded size of `n` raw bytes (all literals, worst case).
 pub fn compressed_bound(n: usize) -> usize {
@@ -50,6 +51,10 @@ struct Params {
     optimal: u32,
     /// Optimal levels: log2 of the binary trees' window (positions remembered by the trees).
     tree_log: u32,
+    /// Optimal levels: log2 of the table of 3-byte hashes ([`short`]); 0 = none.
+    short_log: u32,
+    /// Optimal levels: how far back a 3-byte copy of a new distance is looked for.
+    short_dist: usize,
     /// Fast levels: the shortest copy of a new distance (a table match) that is taken, 5 or 6
     /// bytes. Shorter ones cost nearly what they save, split the literal runs around them and
     /// make decoding slower: every glyph costs the decoder about as much as a dozen bytes of copy.
@@ -70,6 +75,8 @@ fn params(level: u8) -> Params {
         long_log: 0,
         optimal: 0,
         tree_log: 0,
+        short_log: 0,
+        short_dist: 0,
         min_new: 5,
         short_step: 3,
     };
@@ -98,17 +105,22 @@ fn params(level: u8) -> Params {
         5 => p(17, 8, 17, 1, 9),
         6 => p(17, 16, 18, 1, 10),
         7 => p(18, 32, 18, 1, 12),
-        // Levels 8–9: a light lazy parse for prices (its chain window is small: it only has to
-        // get the statistics right), then the optimal parse, whose binary trees reach 2 and 4 MiB
-        // back (PERFORMANCE.md, "Optimal parsing").
+        // Levels 8–9: a light lazy parse of the segment's first MiB for the first prices (its
+        // chain window is small: it only has to get the statistics right), then the optimal
+        // parse, whose binary trees reach 2 and 8 MiB back, with 3-byte copies up to 64 KiB back
+        // (PERFORMANCE.md, "Optimal parsing").
         8 => Params {
             optimal: 16,
             tree_log: 21,
+            short_log: 15,
+            short_dist: 1 << 16,
             ..p(18, 8, 19, 1, 16)
         },
         _ => Params {
             optimal: 64,
-            tree_log: 22,
+            tree_log: 23,
+            short_log: 15,
+            short_dist: 1 << 16,
             ..p(18, 16, 20, 1, 20)
         },
     }
@@ -125,6 +137,8 @@ pub struct MatchFinder {
     /// Optimal levels: the binary trees of the second parse, two children per position of the
     /// trees' window ([`optimal`]).
     tree: Vec<u32>,
+    /// Optimal levels: the newest position of each 3-byte hash ([`short`]).
+    short: Vec<u32>,
     /// Fast levels: the newest position of each hash with its four bytes, `(bytes << 32) | pos`,
     /// so a candidate is rejected without reading the input at a random distance (a cache miss).
     tagged: Vec<u64>,
@@ -170,6 +184,7 @@ impl MatchFinder {
             head: table(chains, EMPTY, params.hash_log),
             chain: table(chains, EMPTY, params.chain_log),
             tree: table(params.optimal > 0, EMPTY, params.tree_log + 1),
+            short: table(params.short_log > 0, EMPTY, params.short_log),
             tagged: table(!chains, EMPTY_TAGGED, params.hash_log),
             long: table(params.long_log > 0, EMPTY_LONG, params.long_log),
             streams: Streams::default(),
@@ -191,7 +206,9 @@ impl MatchFinder {
         let p = params(level);
         if p.depth > 0 {
             let opt = if p.optimal > 0 {
-                optimal::SCRATCH_BYTES + (8 << p.tree_log)
+                optimal::SCRATCH_BYTES
+                    + (8 << p.tree_log)
+                    + if p.short_log > 0 { 4 << p.short_log } else { 0 }
             } else {
                 0
             };
@@ -214,6 +231,7 @@ impl MatchFinder {
     fn reset(&mut self) {
         self.head.fill(EMPTY);
         self.chain.fill(EMPTY);
+        self.short.fill(EMPTY);
         self.tagged.fill(EMPTY_TAGGED);
         self.long.fill(EMPTY_LONG);
         self.next = 0;
@@ -641,13 +659,19 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
     let n = input.len();
     let mut c = std::mem::take(&mut mf.collector);
     c.reset(n);
-    let mut parsed = parse(input, mf, &mut c, 0);
+    // Levels 8–9: the lazy parse only gives the optimal parse its first prices, which then
+    // follow the optimal parse's own statistics: the segment's first MiB is enough.
+    let first = if mf.params.optimal > 0 {
+        n.min(OPTIMAL_SEED)
+    } else {
+        n
+    };
+    let mut parsed = parse(&input[..first], mf, &mut c, 0);
     if parsed && mf.params.optimal > 0 {
-        // Levels 8–9: the lazy parse above only prices the sequences; parse again, optimally.
-        let prices = prices::SeqPrices::of(&c);
+        let mut prices = prices::SeqPrices::of(&c);
         c.reset(n);
         mf.reset();
-        parsed = optimal::parse(input, mf, &mut c, 0, &prices);
+        parsed = optimal::parse(input, mf, &mut c, 0, &mut prices);
     }
     let mut layout = None;
     if parsed {
@@ -670,6 +694,9 @@ pub fn encode_payload(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) -> 
     layout
 }
 
+/// Bytes of a segment the lazy parse of levels 8–9 prices the optimal parse with.
+const OPTIMAL_SEED: usize = 1 << 20;
+
 /// Segments up to this size are also tried in the plain layout, which has no headers.
 const SMALL_SEGMENT: usize = 1024;
 
@@ -689,10 +716,10 @@ pub fn encode_payload_v3(input: &[u8], mf: &mut MatchFinder, out: &mut Vec<u8>) 
     let mut parsed = compress_with(input, mf, &mut st, 0);
     if parsed && mf.params.optimal > 0 {
         // Levels 8–9: the lazy parse above only prices the glyphs; parse again, optimally.
-        let prices = optimal::Prices::of(&st);
+        let mut prices = optimal::Prices::of(&st);
         st.reset(n);
         mf.reset();
-        parsed = optimal::parse(input, mf, Emitter { s: &mut st }, 0, &prices);
+        parsed = optimal::parse(input, mf, Emitter { s: &mut st }, 0, &mut prices);
     }
     if parsed {
         for v in st.all() {

@@ -1,18 +1,22 @@
 //! Levels 8 and 9: price-based optimal parsing.
 //!
-//! The segment is parsed twice. The first pass is the lazy chain parser (with a shallow chain: it
-//! only has to get the statistics right); the code lengths a
-//! Huffman coder would give its five streams become the *prices* (in bits) of every tag, length
-//! byte, distance byte and literal. The second pass finds, window by window, the cheapest sequence
-//! of glyphs under those prices: a shortest path over the positions of the window, where a literal
-//! steps one byte and a copy steps its length, each costing the bits its fields would take. Every
-//! copy the match finder sees is tried at every length it covers, offset-stack copies included,
-//! and each position carries the offset stack of its cheapest path, so DELTA glyphs are priced
-//! where they can really be used. The second pass finds its copies in binary trees ([`tree`]),
-//! which meet the long copies in far fewer steps than the first pass's hash chains.
+//! The segment is parsed twice. The first pass is the lazy chain parser over the segment's first
+//! MiB (with a shallow chain: it only has to get the statistics right); its statistics become the
+//! first *prices* (in bits, or 1/256 bit in version 4) of every code and literal. The second pass
+//! finds, window by window, the cheapest sequence of glyphs under the prices: a shortest path
+//! over the positions of the window, where a literal steps one byte and a copy steps its length,
+//! each costing the bits its fields would take. After each window the prices may follow what the
+//! parse wrote ([`Price::window_done`]; version 4's do, [`super::prices`]). Every copy the match
+//! finder sees is tried at every length it covers, offset-stack copies included, and each
+//! position carries the offset stack of its cheapest path, so DELTA glyphs are priced where they
+//! can really be used. The second pass finds its copies in binary trees ([`tree`]), which meet
+//! the long copies in far fewer steps than the first pass's hash chains, and, where the layout
+//! has copies of 3 bytes, the nearest 3-byte copy in a table of 3-byte hashes ([`short`]).
 
 use super::chain::{inside_match, rep_len};
-use super::{classify, common, hash, read_u32, Emit, Kind, Match, MatchFinder, Streams, EMPTY};
+use super::{
+    classify, common, hash, read_u32, short, Emit, Kind, Match, MatchFinder, Streams, EMPTY,
+};
 use crate::codec::{huffman, push_offset, use_slot, INITIAL_OFFSETS, MIN_DELTA, MIN_REF, MIN_RUN};
 
 /// Positions per window of the shortest-path search.
@@ -69,14 +73,24 @@ impl Prices {
 
 /// The prices the optimal parse minimizes, in any one unit.
 pub(super) trait Price {
+    /// The shortest copy of a new distance the layout can write.
+    fn min_new(&self) -> usize;
     /// What one more literal costs after a run of `n`: the byte, and the change of the run's
     /// length field.
     fn literal(&self, byte: u8, n: usize) -> i64;
     /// What copy `m` at `pos` costs.
     fn copy(&self, m: &Match, input: &[u8], pos: usize) -> i64;
+    /// The parse wrote the literals `lits`, then copy `m`.
+    fn wrote(&mut self, _lits: &[u8], _m: &Match) {}
+    /// The parse wrote the path of a window: prices may change for the next.
+    fn window_done(&mut self) {}
 }
 
 impl Price for Prices {
+    fn min_new(&self) -> usize {
+        MIN_REF
+    }
+
     fn literal(&self, byte: u8, n: usize) -> i64 {
         i64::from(self.lit[usize::from(byte)]) + i64::from(self.run(n + 1)) - i64::from(self.run(n))
     }
@@ -148,9 +162,17 @@ pub(super) struct Scratch {
     path: Vec<(usize, Match)>,
 }
 
-/// The copies that start at `i`: the offset-stack copies, then the chain's candidates of growing
-/// length (each longer than all before it). Links `i` into the chain.
-fn candidates(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) {
+/// The copies that start at `i`: the offset-stack copies, then the nearest 3-byte copy (of
+/// `min_new` bytes or more) and the trees' candidates of growing length (each longer than all
+/// before it). Links `i` into the trees.
+fn candidates(
+    input: &[u8],
+    i: usize,
+    n: usize,
+    reps: &[usize; 4],
+    min_new: usize,
+    mf: &mut MatchFinder,
+) {
     let mut cands = std::mem::take(&mut mf.opt.cands);
     cands.clear();
     for (s, &d) in reps.iter().enumerate() {
@@ -163,13 +185,27 @@ fn candidates(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut Matc
             });
         }
     }
+    // The nearest 3-byte copy (the trees report only what is longer).
+    let mut floor = 0;
+    if mf.params.short_log > 0 {
+        if let Some((c, len)) = short::find(input, i, n, mf).filter(|f| f.1 >= min_new) {
+            floor = len;
+            cands.push(Match {
+                len,
+                dist: i - c,
+                kind: Kind::Reference,
+            });
+        }
+    }
     let depth = mf.params.optimal;
     tree(input, i, n, mf, depth, |c, len| {
-        cands.push(Match {
-            len,
-            dist: i - c,
-            kind: Kind::Reference,
-        })
+        if len > floor {
+            cands.push(Match {
+                len,
+                dist: i - c,
+                kind: Kind::Reference,
+            })
+        }
     });
     mf.opt.cands = cands;
 }
@@ -255,6 +291,9 @@ fn tree_insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut 
     let depth = mf.params.optimal;
     let inside = inside_match(i, len, limit);
     for j in inside.start.max(mf.next)..inside.end {
+        if mf.params.short_log > 0 {
+            short::insert(input, j, mf);
+        }
         tree(input, j, input.len(), mf, depth, |_, _| {});
     }
 }
@@ -266,7 +305,7 @@ pub(super) fn parse<E: Emit>(
     mf: &mut MatchFinder,
     mut e: E,
     base: usize,
-    prices: &impl Price,
+    prices: &mut impl Price,
 ) -> bool {
     let n = input.len();
     let limit = n - 8;
@@ -295,7 +334,7 @@ pub(super) fn parse<E: Emit>(
         while k < WINDOW && i + k < limit {
             let p = i + k;
             let node = nodes[k];
-            candidates(input, p, n, &node.reps, mf);
+            candidates(input, p, n, &node.reps, prices.min_new(), mf);
             let lit = node.price + prices.literal(input[p], node.lits as usize);
             if lit < nodes[k + 1].price {
                 nodes[k + 1] = Node {
@@ -315,10 +354,12 @@ pub(super) fn parse<E: Emit>(
             }
             // Every length of every candidate (chain candidates from just past the previous one's
             // length: shorter lengths are served by a nearer copy at least as well).
-            let mut covered = MIN_REF - 1;
+            let mut covered = prices.min_new() - 1;
             for &c in cands {
                 let from = match c.kind {
                     Kind::Delta(_) => MIN_DELTA,
+                    // A distance on the stack: its DELTA candidate above tried every length.
+                    _ if node.reps.contains(&c.dist) => c.len + 1,
                     _ => covered + 1,
                 };
                 for len in from..=c.len {
@@ -375,6 +416,7 @@ pub(super) fn parse<E: Emit>(
             e.literals(input, anchor, pos);
             // The offset stack here is the one the search priced this copy with.
             let m = classify(m.len, m.dist, &reps);
+            prices.wrote(&input[anchor..pos], &m);
             e.copy(m, input, pos, &mut reps);
             if e.hopeless(base, n) {
                 ok = false;
@@ -382,6 +424,7 @@ pub(super) fn parse<E: Emit>(
             }
             anchor = pos + m.len;
         }
+        prices.window_done();
         i += k;
         if let Some((pos, m)) = taken {
             // The search linked positions up to `pos`; link those inside the copy too.

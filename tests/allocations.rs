@@ -128,10 +128,12 @@ fn allocations_do_not_grow_with_the_segment_count() {
         let many = runs(level, 128, dir.path());
         for ((name, f), m) in names.iter().zip(few).zip(many) {
             // The index of 128 segments may grow a few more times than that of 16: a handful of
-            // allocations (and thread timing a few more), against 112 more segments: one per
-            // segment would be 112 more.
+            // allocations. And thread timing: a worker sets up its match finder or decoder
+            // scratch on its first segment (about 30 allocations at level 3), and of 16 segments
+            // one worker may now and then get them all. One allocation per segment would be
+            // 112 more.
             assert!(
-                m <= f + 24,
+                m <= f + 56,
                 "level {level}, {name}: {f} allocations for 16 segments, {m} for 128"
             );
         }

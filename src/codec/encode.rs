@@ -7,20 +7,24 @@
 //! depth and lazy matching ([`chain`]), and levels 8–9 then parse again, optimally, under the
 //! prices of the first parse ([`optimal`], priced by [`prices`]). Levels 2–9 collect the parse as
 //! sequences ([`collect`]) and write format version 4's sequences layout ([`super::sequences`]);
-//! level 1 writes the plain glyph stream. [`encode_payload_v3`] still writes version 3's streams
-//! layout (entropy-coded glyph fields), for tests and tools that need such files. The single-probe
-//! tables keep each position's first four bytes (level 3's long table: spare hash bits) beside it
-//! ("tagged"), so a wrong candidate rarely costs a read of the input far back. Every level checks
-//! the offset stack first, so a repeated distance costs a one-byte DELTA glyph, and turns
+//! level 1 writes the plain glyph stream ([`glyphs`]). [`encode_payload_v3`] still writes version
+//! 3's streams layout (entropy-coded glyph fields), for tests and tools that need such files. The
+//! single-probe tables keep each position's first four bytes (level 3's long table: spare hash
+//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back.
+//! Every level checks
+//! the offset stack first (levels 1–4 also one byte on, where a copy that stopped at a changed
+//! byte usually goes on), so a repeated distance costs a one-byte DELTA glyph, and turns
 //! short-period copies (distance ≤ 4 not on the stack) into self-contained COMPOSITE runs that
 //! leave the stack untouched.
 
-use super::{push_offset, use_slot, MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
+use super::{MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::varint;
+use glyphs::{Emitter, Sink, Streams};
 
 mod chain;
 mod collect;
 mod fast;
+mod glyphs;
 mod optimal;
 mod prices;
 mod short;
@@ -420,53 +424,6 @@ fn classify(len: usize, dist: usize, reps: &[usize; 4]) -> Match {
     }
 }
 
-/// Where the encoder puts the fields of each glyph: one buffer in glyph order (the plain layout,
-/// `Vec<u8>`) or one stream per kind of field ([`Streams`], the entropy levels). Mirrors the
-/// decoder's `Fields`.
-trait Sink {
-    fn tag(&mut self, t: u8);
-    /// The low distance byte of a REFERENCE.
-    fn lo(&mut self, b: u8);
-    /// A length varint.
-    fn length(&mut self, v: u64);
-    /// The high distance varint of a REFERENCE.
-    fn hi(&mut self, v: u64);
-    /// Literal and COMPOSITE pattern bytes: the first `n` of `from` (see [`append`]).
-    fn bytes(&mut self, from: &[u8], n: usize);
-    /// Whether what was written since the size was `base` already rules out a payload smaller
-    /// than `n` bytes, so the parse may give up. The plain stream is the payload: it is hopeless
-    /// once it is `n` bytes long. The streams are entropy-coded afterwards, so their raw size
-    /// proves nothing (literals of 16 byte values code in half): never hopeless.
-    fn hopeless(&self, base: usize, n: usize) -> bool;
-}
-
-impl Sink for Vec<u8> {
-    #[inline(always)]
-    fn tag(&mut self, t: u8) {
-        self.push(t);
-    }
-    #[inline(always)]
-    fn lo(&mut self, b: u8) {
-        self.push(b);
-    }
-    #[inline(always)]
-    fn length(&mut self, v: u64) {
-        varint::put(self, v);
-    }
-    #[inline(always)]
-    fn hi(&mut self, v: u64) {
-        varint::put(self, v);
-    }
-    #[inline(always)]
-    fn bytes(&mut self, from: &[u8], n: usize) {
-        append(self, from, n);
-    }
-    #[inline(always)]
-    fn hopeless(&self, base: usize, n: usize) -> bool {
-        self.len() - base >= n
-    }
-}
-
 /// Appends the first `n` bytes of `from` to `v`. Short runs with 16 bytes to read move as one
 /// fixed 16-byte chunk, the excess cut off again, instead of a `memcpy` call of variable length.
 #[inline(always)]
@@ -480,68 +437,6 @@ fn append(v: &mut Vec<u8>, from: &[u8], n: usize) {
             v.truncate(len + n);
         }
         _ => v.extend_from_slice(&from[..n]),
-    }
-}
-
-/// The five streams of the streams layout (docs/FORMAT.md), in section order.
-#[derive(Default)]
-struct Streams {
-    tags: Vec<u8>,
-    lens: Vec<u8>,
-    los: Vec<u8>,
-    his: Vec<u8>,
-    lits: Vec<u8>,
-}
-
-impl Streams {
-    fn all(&self) -> [&Vec<u8>; 5] {
-        [&self.tags, &self.lens, &self.los, &self.his, &self.lits]
-    }
-    /// The streams' total bytes: the size of the same glyphs as a plain stream.
-    fn size(&self) -> usize {
-        self.all().iter().map(|v| v.len()).sum()
-    }
-    /// Empties the streams; on first use gives each its room for segments of `n` bytes
-    /// ([`super::stream_caps`]), so they are allocated and touched once per thread.
-    fn reset(&mut self, n: usize) {
-        let vs = [
-            &mut self.tags,
-            &mut self.lens,
-            &mut self.los,
-            &mut self.his,
-            &mut self.lits,
-        ];
-        for (v, cap) in vs.into_iter().zip(super::stream_caps(n)) {
-            super::touch_once(v, cap);
-            v.clear();
-        }
-    }
-}
-
-impl Sink for Streams {
-    #[inline(always)]
-    fn tag(&mut self, t: u8) {
-        self.tags.push(t);
-    }
-    #[inline(always)]
-    fn lo(&mut self, b: u8) {
-        self.los.push(b);
-    }
-    #[inline(always)]
-    fn length(&mut self, v: u64) {
-        varint::put(&mut self.lens, v);
-    }
-    #[inline(always)]
-    fn hi(&mut self, v: u64) {
-        varint::put(&mut self.his, v);
-    }
-    #[inline(always)]
-    fn bytes(&mut self, from: &[u8], n: usize) {
-        append(&mut self.lits, from, n);
-    }
-    #[inline(always)]
-    fn hopeless(&self, _base: usize, _n: usize) -> bool {
-        false
     }
 }
 
@@ -559,75 +454,6 @@ trait Emit {
     #[inline(always)]
     fn pays(&self, m: &Match) -> bool {
         m.gain() > 0
-    }
-}
-
-/// Writes glyphs to a [`Sink`].
-struct Emitter<'a, S: Sink> {
-    s: &'a mut S,
-}
-
-impl<S: Sink> Emit for Emitter<'_, S> {
-    #[inline(always)]
-    fn literals(&mut self, input: &[u8], from: usize, to: usize) {
-        let n = to - from;
-        if n == 0 {
-            return;
-        }
-        if n < 64 {
-            self.s.tag(n as u8);
-        } else {
-            self.s.tag(0);
-            self.s.length((n - 64) as u64);
-        }
-        self.s.bytes(&input[from..], n);
-    }
-
-    #[inline(always)]
-    fn hopeless(&self, base: usize, n: usize) -> bool {
-        self.s.hopeless(base, n)
-    }
-
-    #[inline(always)]
-    fn copy(&mut self, m: Match, input: &[u8], pos: usize, reps: &mut [usize; 4]) {
-        match m.kind {
-            Kind::Delta(slot) => {
-                let l = m.len - MIN_DELTA;
-                let tag = 0x80 | ((slot as u8) << 4);
-                if l < 15 {
-                    self.s.tag(tag | l as u8);
-                } else {
-                    self.s.tag(tag | 15);
-                    self.s.length((l - 15) as u64);
-                }
-                use_slot(reps, slot);
-            }
-            Kind::Composite => {
-                let l = m.len - MIN_RUN;
-                let tag = 0xc0 | (((m.dist - 1) as u8) << 4);
-                if l < 15 {
-                    self.s.tag(tag | l as u8);
-                } else {
-                    self.s.tag(tag | 15);
-                    self.s.length((l - 15) as u64);
-                }
-                self.s.bytes(&input[pos - m.dist..], m.dist);
-            }
-            Kind::Reference => {
-                let l = m.len - MIN_REF;
-                let d = m.dist - 1;
-                if l < 63 {
-                    self.s.tag(0x40 | l as u8);
-                    self.s.lo(d as u8);
-                } else {
-                    self.s.tag(0x7f);
-                    self.s.lo(d as u8);
-                    self.s.length((l - 63) as u64);
-                }
-                self.s.hi((d >> 8) as u64);
-                push_offset(reps, m.dist);
-            }
-        }
     }
 }
 

@@ -449,12 +449,9 @@ trait Emit {
     fn copy(&mut self, m: Match, input: &[u8], pos: usize, reps: &mut [usize; 4]);
     /// See [`Sink::hopeless`].
     fn hopeless(&self, base: usize, n: usize) -> bool;
-    /// Whether the fast parsers take the copy `m` they found: whether its glyph is shorter than
-    /// its bytes as literals.
-    #[inline(always)]
-    fn pays(&self, m: &Match) -> bool {
-        m.gain() > 0
-    }
+    /// Whether the fast parsers take the copy `m` they found: whether it is coded in fewer bits
+    /// than its bytes as literals.
+    fn pays(&self, m: &Match) -> bool;
 }
 
 /// How a coded segment's payload is laid out (segment header flags, docs/FORMAT.md).

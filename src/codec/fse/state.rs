@@ -44,14 +44,16 @@ impl<'t> EncoderState<'t> {
     /// build).
     #[inline(always)]
     pub fn encode(&mut self, w: &mut BitWriter, symbol: u8) {
-        self.step::<false>(w, symbol);
+        let (value, nb) = self.encode_bits(symbol);
+        w.write(value, nb);
     }
 
-    /// [`EncoderState::encode`] through [`BitWriter::write_unflushed`]: the caller flushes the
-    /// writer often enough (each symbol writes at most `accuracy_log` bits).
+    /// [`EncoderState::encode`] through [`BitWriter::write_exact_unflushed`]: the caller flushes
+    /// the writer often enough (each symbol writes at most `accuracy_log` bits).
     #[inline(always)]
     pub fn encode_unflushed(&mut self, w: &mut BitWriter, symbol: u8) {
-        self.step::<true>(w, symbol);
+        let (value, nb) = self.encode_bits(symbol);
+        w.write_exact_unflushed(value, nb);
     }
 
     /// Codes `symbol` like [`EncoderState::encode`], but returns the bits instead of writing
@@ -69,24 +71,6 @@ impl<'t> EncoderState<'t> {
         let index = ((self.state >> nb) as i32).wrapping_add(tr.delta_find_state) as usize;
         self.state = u32::from(self.table.next_state[index & TABLE_MASK]);
         (value, nb)
-    }
-
-    /// Writes the low `nb` bits of the state and moves to a state of `symbol`.
-    #[inline(always)]
-    fn step<const UNFLUSHED: bool>(&mut self, w: &mut BitWriter, symbol: u8) {
-        debug_assert!(
-            self.table.can_encode(symbol),
-            "symbol {symbol} has probability 0"
-        );
-        let tr = self.table.transforms[usize::from(symbol)];
-        let nb = (self.state + tr.delta_nb_bits) >> 16;
-        if UNFLUSHED {
-            w.write_unflushed(u64::from(self.state), nb);
-        } else {
-            w.write(u64::from(self.state), nb);
-        }
-        let index = ((self.state >> nb) as i32).wrapping_add(tr.delta_find_state) as usize;
-        self.state = u32::from(self.table.next_state[index & TABLE_MASK]);
     }
 
     /// Writes the state (in `accuracy_log` bits), which the decoder reads first.

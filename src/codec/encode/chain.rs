@@ -21,13 +21,8 @@ pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usi
         // The repeat offset one byte on: where a copy from it stopped at a changed byte, it
         // usually goes on after that byte, and beats a copy from elsewhere that starts at it.
         if p.lazy == 0 && i + 1 < limit {
-            let len = rep_len(input, i + 1, n, reps[0]);
-            let r = Match {
-                len,
-                dist: reps[0],
-                kind: Kind::Delta(0),
-            };
-            if len > 0 && (m.gain() <= 0 || r.score() > m.score() + 4) {
+            let r = rep_match(input, i + 1, n, &reps, 0);
+            if r.len > 0 && (m.gain() <= 0 || r.score() > m.score() + 4) {
                 i += 1;
                 insert(input, i, mf);
                 m = r;
@@ -112,14 +107,9 @@ pub(super) fn inside_match(i: usize, len: usize, limit: usize) -> std::ops::Rang
 #[inline(always)]
 fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) -> Match {
     let mut best = Match::NONE;
-    for (s, &d) in reps.iter().enumerate() {
-        let len = rep_len(input, i, n, d);
-        let m = Match {
-            len,
-            dist: d,
-            kind: Kind::Delta(s),
-        };
-        if len > 0 && (best.len == 0 || m.score() > best.score()) {
+    for s in 0..reps.len() {
+        let m = rep_match(input, i, n, reps, s);
+        if m.len > 0 && (best.len == 0 || m.score() > best.score()) {
             best = m;
         }
     }
@@ -134,6 +124,16 @@ fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinde
         Some(best.len)
     });
     best
+}
+
+/// The copy at `i` from offset-stack slot `s` (DELTA), of length 0 if there is none.
+#[inline(always)]
+fn rep_match(input: &[u8], i: usize, n: usize, reps: &[usize; 4], s: usize) -> Match {
+    Match {
+        len: rep_len(input, i, n, reps[s]),
+        dist: reps[s],
+        kind: Kind::Delta(s),
+    }
 }
 
 /// Length of the copy at `i` from distance `d` if it is at least [`MIN_DELTA`] bytes, else 0.

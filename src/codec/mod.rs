@@ -2,7 +2,7 @@
 //!
 //! A segment is coded with a freshly reset context (match tables and the offset stack), so every
 //! segment decodes on its own. Format version 4 writes the sequences layout at levels ≥ 2
-//! ([`sequences`]: literals and FSE-coded sequences, `docs/FORMAT.md` "Sequences layout") and the
+//! (`sequences/`: literals and FSE-coded sequences, `docs/FORMAT.md` "Sequences layout") and the
 //! plain glyph stream at level 1; the glyph layout is specified in `docs/FORMAT.md` ("Glyph
 //! stream"), and the constants below are that table.
 //!

@@ -19,10 +19,12 @@
 
 use super::{MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::varint;
+use extend::{common, common_back};
 use glyphs::{Emitter, Sink, Streams};
 
 mod chain;
 mod collect;
+mod extend;
 mod fast;
 mod glyphs;
 mod optimal;
@@ -288,7 +290,7 @@ impl Tagging {
     #[inline(always)]
     fn candidate(self, entry: u32, tag: u32, i: usize) -> Option<usize> {
         let c = (entry & self.pos_mask) as usize;
-        (entry & !self.pos_mask == tag && c < i).then_some(c)
+        ((entry & !self.pos_mask == tag) & (c < i)).then_some(c)
     }
 }
 
@@ -307,23 +309,6 @@ fn hash(v: u32, log: u32) -> usize {
 #[inline(always)]
 fn tagged(bytes: u32, pos: usize) -> u64 {
     (u64::from(bytes) << 32) | pos as u64
-}
-
-/// Length of the common prefix of `b[a..]` and `b[i..]` (a < i), not reading past `end`.
-#[inline(always)]
-fn common(b: &[u8], a: usize, i: usize, end: usize) -> usize {
-    let mut l = 0;
-    while i + l + 8 <= end {
-        let x = read_u64(b, a + l) ^ read_u64(b, i + l);
-        if x != 0 {
-            return l + (x.trailing_zeros() / 8) as usize;
-        }
-        l += 8;
-    }
-    while i + l < end && b[a + l] == b[i + l] {
-        l += 1;
-    }
-    l
 }
 
 #[derive(Clone, Copy, Debug)]

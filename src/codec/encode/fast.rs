@@ -1,7 +1,8 @@
 //! Levels 1–3: the single-table fast parsers (lz4 and zstd-fast class).
 
 use super::{
-    classify, common, hash, hash8, read_u16, read_u32, read_u64, tagged, Emit, MatchFinder, Tagging,
+    classify, common, common_back, hash, hash8, read_u16, read_u32, read_u64, tagged, Emit,
+    MatchFinder, Tagging,
 };
 use crate::codec::INITIAL_OFFSETS;
 
@@ -65,8 +66,8 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
                 // what backward extension adds over the pending literals (up to two bytes).
                 let x = read_u16(input, c + 4) ^ read_u16(input, i + 4);
                 let fwd = 4 + usize::from(x & 0xff == 0) + usize::from(x == 0);
-                let back = |k: usize| c >= k && i - k >= anchor && input[c - k] == input[i - k];
-                if fwd >= min_new || (back(1) && (fwd + 1 >= min_new || back(2))) {
+                let back = common_back(input, c, i, (i - anchor).min(c).min(2));
+                if fwd + back >= min_new {
                     // A longer copy one byte on, from the 8-byte table, wins over this one.
                     if LONG && i + 1 < limit {
                         let j = i + 1;
@@ -96,10 +97,9 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
             }
         };
         // Extend backwards over the pending literals, then forwards.
-        while start > anchor && src > 0 && input[start - 1] == input[src - 1] {
-            start -= 1;
-            src -= 1;
-        }
+        let back = common_back(input, src, start, (start - anchor).min(src));
+        start -= back;
+        src -= back;
         let len = (i - start) + 4 + common(input, i - (start - src) + 4, i + 4, n);
         let m = classify(len, start - src, &reps);
         if !e.pays(&m) {

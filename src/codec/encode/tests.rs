@@ -139,3 +139,26 @@ fn fast_levels_take_the_second_repeat_offset_right_after_a_copy() {
         assert!(s.match_len >= 16, "level {level}: {s:?}");
     }
 }
+
+#[test]
+fn common_back_counts_the_equal_bytes_before_two_positions() {
+    // Two copies of a noisy block with a few bytes changed, compared from every pair of ends and
+    // every bound: the answer is the byte-by-byte count, also past 8 bytes and near the start.
+    let mut data = noise(21, 64);
+    data.extend_from_slice(&data.clone());
+    data[64 + 5] ^= 1;
+    data[64 + 30] ^= 1;
+    data[10] ^= 2;
+    for a in 0..64 {
+        for i in a + 1..data.len() {
+            for max in [0, 1, 2, 7, 8, 9, 20, a] {
+                let max = max.min(a);
+                let mut want = 0;
+                while want < max && data[a - 1 - want] == data[i - 1 - want] {
+                    want += 1;
+                }
+                assert_eq!(common_back(&data, a, i, max), want, "a {a} i {i} max {max}");
+            }
+        }
+    }
+}

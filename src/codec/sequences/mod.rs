@@ -17,6 +17,7 @@ pub(crate) mod read;
 pub(crate) mod write;
 
 use super::fse::Distribution;
+use std::hint::select_unpredictable;
 
 /// Shortest copy of every kind.
 pub(crate) const MIN_MATCH: usize = 3;
@@ -105,13 +106,31 @@ pub(crate) const MATCH_LENGTH_PREDEFINED: [i16; 32] = [
 /// number of extra bits that follow it: `v` itself below 16, else two codes per power of two.
 #[inline(always)]
 pub(crate) fn length_code(v: u32) -> (u8, u32) {
-    if v < 16 {
-        return (v as u8, 0);
+    // Most lengths are below 64, where a table answers without a hard-to-predict branch at 16.
+    if v < 64 {
+        let c = SMALL_LENGTH_CODES[v as usize];
+        return (c, u32::from(LENGTH_CODES[usize::from(c)].1));
     }
     let b = 31 - v.leading_zeros();
     let half = (v >> (b - 1)) & 1;
-    ((16 + 2 * (b - 4) + half) as u8, b - 1)
+    ((2 * b + 8 + half) as u8, b - 1)
 }
+
+/// [`length_code`] of the values below 64.
+const SMALL_LENGTH_CODES: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut c = 0;
+    while c < LENGTH_SYMBOLS {
+        let (base, bits) = LENGTH_CODES[c];
+        let mut v = base;
+        while v < 64 && v < base + (1 << bits) {
+            t[v as usize] = c as u8;
+            v += 1;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Baseline and extra bits of each length code ([`length_code`] backwards).
 pub(crate) const LENGTH_CODES: [(u32, u8); LENGTH_SYMBOLS] = {
@@ -165,13 +184,13 @@ impl Seq {
     /// The offset code and its extra bits (value, count).
     #[inline(always)]
     pub(crate) fn offset_code(&self) -> (u8, u32, u32) {
-        if self.offset < u32::from(NEW_CODE) {
-            return (self.offset as u8, 0, 0);
-        }
-        let d = self.offset - u32::from(NEW_CODE) + 1;
-        let code = distance_code(d);
-        let bits = u32::from(code - NEW_CODE);
-        (code, d - (1 << bits), bits)
+        // Branch-free as `length_code`: a repeat code is a new distance's code with no bits.
+        let rep = self.offset < u32::from(NEW_CODE);
+        let d = self.offset.max(u32::from(NEW_CODE)) - u32::from(NEW_CODE) + 1;
+        let bits = 31 - d.leading_zeros();
+        let code = select_unpredictable(rep, self.offset, u32::from(NEW_CODE) + bits);
+        let bits = select_unpredictable(rep, 0, bits);
+        (code as u8, d - (1 << bits), bits)
     }
 }
 
@@ -210,6 +229,19 @@ mod tests {
             offset: u32::from(NEW_CODE) - 1 + 1000,
         };
         assert_eq!(s.offset_code(), (NEW_CODE + 9, 1000 - 512, 9));
+        // Repeat and run codes carry no extra bits; new distances from 1 up to the largest.
+        for offset in 0..u32::from(NEW_CODE) {
+            let s = Seq { offset, ..s };
+            assert_eq!(s.offset_code(), (offset as u8, 0, 0));
+        }
+        for d in [1u32, 2, 3, 4, 7, 8, 255, 256, 65_535, (1 << 28) - 1] {
+            let s = Seq {
+                offset: u32::from(NEW_CODE) - 1 + d,
+                ..s
+            };
+            let bits = 31 - d.leading_zeros();
+            assert_eq!(s.offset_code(), (distance_code(d), d - (1 << bits), bits));
+        }
     }
 
     #[test]

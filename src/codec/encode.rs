@@ -10,7 +10,8 @@
 //! level 1 writes the plain glyph stream ([`glyphs`]). [`encode_payload_v3`] still writes version
 //! 3's streams layout (entropy-coded glyph fields), for tests and tools that need such files. The
 //! single-probe tables keep each position's first four bytes (level 3's long table: spare hash
-//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back.
+//! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back;
+//! their index hashes the first 5 bytes (6 at level 1), the shortest copy they may give.
 //! Every level checks
 //! the offset stack first (levels 1–4 also one byte on, where a copy that stopped at a changed
 //! byte usually goes on), so a repeated distance costs a one-byte DELTA glyph, and turns
@@ -68,6 +69,11 @@ struct Params {
     /// Fast levels: how far the search steps past a table match that makes a copy shorter than
     /// `min_new` bytes.
     short_step: usize,
+    /// Fast levels: how many bytes the hash of the 4-byte table covers (5 or 6). Positions that
+    /// share only four bytes then rarely meet in the table, so fewer of its matches are too short
+    /// to take: fewer mispredicted branches, and at level 1 a higher ratio as well
+    /// (docs/perf-log.md, fifteenth session).
+    hash_len: usize,
 }
 
 fn params(level: u8) -> Params {
@@ -85,12 +91,14 @@ fn params(level: u8) -> Params {
         short_dist: 0,
         min_new: 5,
         short_step: 3,
+        hash_len: 5,
     };
     match level {
         // Copies of a new distance from 6 bytes: 17–19% fewer glyphs, decoding 12–19% faster,
         // for 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log).
         0..=1 => Params {
             min_new: 6,
+            hash_len: 6,
             ..p(14, 0, 0, 0, 5)
         },
         // Level 2 is level 3's parser with a long table half the size (in the L2 cache with the

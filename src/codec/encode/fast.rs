@@ -1,16 +1,17 @@
 //! Levels 1–3: the single-table fast parsers (lz4 and zstd-fast class).
 
 use super::{
-    classify, common, common_back, hash, hash8, read_u16, read_u32, read_u64, tagged, Emit,
-    MatchFinder, Tagging,
+    classify, common, common_back, hash8, read_u16, read_u32, read_u64, tagged, Emit, MatchFinder,
+    Tagging,
 };
 use crate::codec::INITIAL_OFFSETS;
 
 /// Levels 1–3: one probe of the repeat offset (one byte on) and one of the hash table per
-/// position (level 3: and one of the 8-byte table before it), with skip acceleration over
+/// position (levels 2–3: and one of the 8-byte table before it), with skip acceleration over
 /// incompressible stretches and backward extension of every match found. A table match must make
 /// a copy of `min_new` bytes (5 or 6, counting the bytes before it that backward extension
-/// takes); past a shorter one the search steps `short_step` bytes. `LONG`: whether the level has
+/// takes); past a shorter one the search steps `short_step` bytes. The table's index hashes the
+/// first `hash_len` bytes, its entry keeps the first four. `LONG`: whether the level has
 /// the table of 8-byte hashes (`long_log > 0`), a constant so that level 1's loop carries none of
 /// its code; those levels also try the second repeat offset right after each copy.
 #[inline]
@@ -29,6 +30,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
     let long_log = mf.params.long_log;
     let short_step = mf.params.short_step;
     let min_new = mf.params.min_new;
+    let hash_len = mf.params.hash_len;
     let tg = Tagging::new(n);
     let mut reps = INITIAL_OFFSETS;
     let mut anchor = 0usize;
@@ -46,7 +48,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
                 i += 1;
                 break (i, i - r);
             }
-            let h = hash(cur, log);
+            let h = key(cur8, log, hash_len);
             let entry = table[h];
             table[h] = tagged(cur, i);
             if LONG {
@@ -116,28 +118,19 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
         if i < limit {
             // Remember positions inside the match for the data that follows: the last two, and
             // at levels 2–3 also the one two bytes after its start.
-            #[inline(always)]
-            fn remember<const LONG: bool>(
-                input: &[u8],
-                j: usize,
-                table: &mut [u64],
-                log: u32,
-                long: &mut [u32],
-                long_log: u32,
-                tg: Tagging,
-            ) {
-                let v = read_u32(input, j);
-                table[hash(v, log)] = tagged(v, j);
+            let mut remember = |j: usize| {
+                let v8 = read_u64(input, j);
+                table[key(v8, log, hash_len)] = tagged(v8 as u32, j);
                 if LONG {
-                    let (hl, tag8) = tg.slot(hash8(read_u64(input, j)), long_log);
+                    let (hl, tag8) = tg.slot(hash8(v8), long_log);
                     long[hl] = tag8 | j as u32;
                 }
-            }
+            };
             if LONG && start + 2 < i - 2 {
-                remember::<LONG>(input, start + 2, table, log, long, long_log, tg);
+                remember(start + 2);
             }
-            remember::<LONG>(input, i - 2, table, log, long, long_log, tg);
-            remember::<LONG>(input, i - 1, table, log, long, long_log, tg);
+            remember(i - 2);
+            remember(i - 1);
             // Levels 2–3: the second repeat offset right after the copy, with no literals
             // between (data that alternates between two sources). Level 1 leaves it out: 7% more
             // instructions for 0.5% of size on most data.
@@ -155,7 +148,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
                 if e.hopeless(base, n) {
                     return false;
                 }
-                remember::<LONG>(input, i, table, log, long, long_log, tg);
+                remember(i);
                 i += len;
                 anchor = i;
             }
@@ -163,4 +156,11 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
     }
     e.literals(input, anchor, n);
     !e.hopeless(base, n)
+}
+
+/// The 4-byte table's index of the bytes `v8` (little-endian): a hash of the first `hash_len` of
+/// them, so that a table match nearly always makes a copy long enough to take.
+#[inline(always)]
+fn key(v8: u64, log: u32, hash_len: usize) -> usize {
+    ((v8 << (64 - 8 * hash_len)).wrapping_mul(0xcf1b_bcdc_b7a5_6463) >> (64 - log)) as usize
 }

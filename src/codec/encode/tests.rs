@@ -162,3 +162,41 @@ fn common_back_counts_the_equal_bytes_before_two_positions() {
         }
     }
 }
+
+#[test]
+fn the_fast_table_hashes_as_many_bytes_as_the_shortest_copy_it_may_give() {
+    // K, then a decoy that starts as K does for one byte less than the shortest copy taken (5
+    // bytes at levels 2–3, 6 at level 1), then K again. A table indexed by four bytes holds the
+    // decoy (the newer place of K's first four) when the parse reaches the second K, and the
+    // decoy gives too short a copy; indexed by as many bytes as that shortest copy, it holds the
+    // first K.
+    // A run before each part ends the literals there, so the parse probes the part's start.
+    for (level, len, shared) in [(1u8, 6usize, 5usize), (2, 6, 4), (3, 6, 4)] {
+        let key = noise(31, len);
+        let mut data = noise(32, 40);
+        data.extend_from_slice(&[0x11; 16]);
+        let first = data.len();
+        data.extend_from_slice(&key);
+        data.extend_from_slice(&noise(33, 200));
+        data.extend_from_slice(&[0x22; 16]);
+        data.extend_from_slice(&key[..shared]);
+        data.push(key[shared] ^ 0x80);
+        data.extend_from_slice(&noise(34, 200));
+        data.extend_from_slice(&[0x33; 16]);
+        let second = data.len();
+        data.extend_from_slice(&key);
+        data.extend_from_slice(&noise(35, 200));
+        let mut mf = MatchFinder::new(level);
+        let mut c = collect::Collector::default();
+        c.reset(data.len());
+        assert!(parse(&data, &mut mf, &mut c, 0));
+        let far = u32::from(crate::codec::sequences::NEW_CODE) - 1 + (second - first) as u32;
+        assert!(
+            c.seqs
+                .iter()
+                .any(|s| s.offset == far && s.match_len as usize >= len),
+            "level {level}: no copy of K from its first place: {:?}",
+            c.seqs
+        );
+    }
+}

@@ -306,7 +306,7 @@ fn log_lines() -> Vec<u8> {
 }
 
 /// tests/vectors/v4-groups-level3.sigma: [`log_lines`] at level 3 with 1 MiB segments, as this
-/// build (format version 4) writes it: one segment in the sequences layout whose 15 566
+/// build (format version 4) writes it: one segment in the sequences layout whose 15 760
 /// sequences fill four groups, with described tables, tables repeated from the previous group,
 /// and a literal section in mode 2. Decodes to the input, and this build reproduces it.
 #[test]

@@ -1,6 +1,7 @@
 //! Helpers for the command line's tests: the library tests' helpers (`tests/util/`, re-exported
 //! from here) and [`Sigma`], a temporary directory in which the real `sigma` binary is run (in the
-//! spirit of ripgrep's `tests/util.rs`), with helpers for processes, signals and FIFOs.
+//! spirit of ripgrep's `tests/util.rs`), with helpers for processes, signals, FIFOs and damaged
+//! streams.
 //!
 //! Every test file here includes this module with `mod util;` (`#[macro_use] mod util;` for
 //! [`has!`]) and uses only part of it. The binary is `CARGO_BIN_EXE_sigma`, which cargo sets only
@@ -271,4 +272,23 @@ pub fn release_fifo(p: &Path, h: std::thread::JoinHandle<()>) {
 pub fn set_mtime(p: &Path, t: std::time::SystemTime) {
     let f = fs::OpenOptions::new().write(true).open(p).unwrap();
     f.set_times(fs::FileTimes::new().set_modified(t)).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damaged streams
+// ---------------------------------------------------------------------------------------------
+
+/// Damages the payload of segment `k` of the intact stream `enc`.
+pub fn corrupt_payload(enc: &mut [u8], k: usize) {
+    let l = layout(enc);
+    corrupt_payload_at(enc, &l, k);
+}
+
+/// Damages segment `k`'s payload; `l` is the layout of the intact stream (`enc` may be cut).
+pub fn corrupt_payload_at(enc: &mut [u8], l: &Layout, k: usize) {
+    let p = l.segments[k].payload();
+    let mid = p.start + (p.end - p.start) / 2;
+    for b in &mut enc[mid..mid + 8] {
+        *b ^= 0xa5;
+    }
 }

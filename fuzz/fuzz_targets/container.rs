@@ -1,5 +1,6 @@
-//! `container` fuzz target: see `check_container` in `fuzz/src/lib.rs` for the input layout and what is
-//! asserted. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run container` (see `fuzz/README.md`).
+//! `container` fuzz target: see `check_container` in `fuzz/src/container.rs` for the input layout
+//! and what is asserted. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run container` (see
+//! `fuzz/README.md`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

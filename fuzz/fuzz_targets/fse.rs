@@ -1,4 +1,4 @@
-//! `fse` fuzz target: see `check_fse` in `fuzz/src/lib.rs` for the input layout and what is
+//! `fse` fuzz target: see `check_fse` in `fuzz/src/fse.rs` for the input layout and what is
 //! asserted. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run fse` (see `fuzz/README.md`).
 #![no_main]
 

@@ -1,4 +1,4 @@
-//! `glyph` fuzz target: see `check_glyph` in `fuzz/src/lib.rs` for the input layout and what is
+//! `glyph` fuzz target: see `check_glyph` in `fuzz/src/glyph.rs` for the input layout and what is
 //! asserted. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run glyph` (see `fuzz/README.md`).
 #![no_main]
 

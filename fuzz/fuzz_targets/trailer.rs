@@ -1,5 +1,5 @@
-//! `trailer` fuzz target: see `check_trailer` in `fuzz/src/lib.rs` for the input layout and what is
-//! asserted. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run trailer` (see `fuzz/README.md`).
+//! `trailer` fuzz target: see `check_trailer` in `fuzz/src/trailer.rs` for the input layout and
+//! what is asserted. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run trailer` (see `fuzz/README.md`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

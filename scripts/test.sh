@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --locked
-bash scripts/test_python.sh
+# The Python tests compare with the `sigma` the Rust tests just built, not with whatever
+# target/release holds (an older build writes other bytes).
+SIGMALANG_TEST_SIGMA="$PWD/target/debug/sigma" bash scripts/test_python.sh

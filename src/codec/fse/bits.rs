@@ -66,9 +66,7 @@ impl BitWriter {
         if self.used + n >= 64 {
             self.flush_bytes();
         }
-        let mask = (1u64 << (n & 63)) - 1;
-        self.acc |= (value & mask) << self.used;
-        self.used += n;
+        self.write_unflushed(value, n);
     }
 
     /// Appends the low `n` bits of `value` like [`BitWriter::write`], but without first making
@@ -78,14 +76,8 @@ impl BitWriter {
     /// the states of a sequence, then flushes once.
     #[inline(always)]
     pub fn write_unflushed(&mut self, value: u64, n: u32) {
-        debug_assert!(
-            self.used + n < 64,
-            "{} bits since the last flush",
-            self.used + n
-        );
         let mask = (1u64 << (n & 63)) - 1;
-        self.acc |= (value & mask) << (self.used & 63);
-        self.used += n;
+        self.write_exact_unflushed(value & mask, n);
     }
 
     /// [`BitWriter::write_unflushed`] of a `value` already below `2^n` (not masked again).

@@ -184,13 +184,14 @@ impl Seq {
     /// The offset code and its extra bits (value, count).
     #[inline(always)]
     pub(crate) fn offset_code(&self) -> (u8, u32, u32) {
-        // Branch-free as `length_code`: a repeat code is a new distance's code with no bits.
+        // Both answers computed and one selected, without a branch on which (as hard to predict
+        // as the data): a repeat or run code has no extra bits.
         let rep = self.offset < u32::from(NEW_CODE);
         let d = self.offset.max(u32::from(NEW_CODE)) - u32::from(NEW_CODE) + 1;
-        let bits = 31 - d.leading_zeros();
-        let code = select_unpredictable(rep, self.offset, u32::from(NEW_CODE) + bits);
-        let bits = select_unpredictable(rep, 0, bits);
-        (code as u8, d - (1 << bits), bits)
+        let new = distance_code(d);
+        let code = select_unpredictable(rep, self.offset as u8, new);
+        let bits = select_unpredictable(rep, 0, u32::from(new - NEW_CODE));
+        (code, d - (1 << bits), bits)
     }
 }
 

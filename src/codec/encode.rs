@@ -3,142 +3,41 @@
 //! Levels 1–3 are greedy single-probe hash parsers with skip acceleration ([`fast`]; lz4-like;
 //! level 3 probes a second table of 8-byte hashes first, for longer matches) that take a new
 //! distance only for a copy of 5 bytes or more, 6 at level 1 (shorter ones save next to nothing and
-//! slow decoding; a repeated distance still needs only 3); levels 4–9 use hash chains of growing
-//! depth and lazy matching ([`chain`]), and levels 8–9 then parse again, optimally, under the
+//! slow decoding; a repeated distance still needs only 3); levels 4–9 use a greedy or lazy parse
+//! ([`chain`]) that finds its copies in rows of the 16 newest positions of each hash at levels 4–7
+//! ([`row`]) and in hash chains at levels 8–9, which then parse again, optimally, under the
 //! prices of the first parse ([`optimal`], priced by [`prices`]). Levels 2–9 collect the parse as
 //! sequences ([`collect`]) and write format version 4's sequences layout ([`super::sequences`]);
 //! level 1 writes the plain glyph stream ([`glyphs`]). [`encode_payload_v3`] still writes version
 //! 3's streams layout (entropy-coded glyph fields), for tests and tools that need such files. The
 //! single-probe tables keep each position's first four bytes (level 3's long table: spare hash
 //! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back;
-//! their index hashes the first 5 bytes (6 at level 1), the shortest copy they may give.
-//! Every level checks
-//! the offset stack first (levels 1–4 also one byte on, where a copy that stopped at a changed
-//! byte usually goes on), so a repeated distance costs a one-byte DELTA glyph, and turns
-//! short-period copies (distance ≤ 4 not on the stack) into self-contained COMPOSITE runs that
-//! leave the stack untouched.
+//! their index hashes the first 5 bytes (6 at level 1), the shortest copy they may give. Every
+//! level checks the offset stack first (levels 4–7 only its first slot; levels 1–5 also one byte
+//! on, where a copy that stopped at a changed byte usually goes on), so a repeated distance costs
+//! a one-byte DELTA glyph, and turns short-period copies (distance ≤ 4 not on the stack) into
+//! self-contained COMPOSITE runs that leave the stack untouched.
 
 use super::{MAX_PERIOD, MIN_DELTA, MIN_REF, MIN_RUN};
 use crate::varint;
 use extend::{common, common_back};
 use glyphs::{Emitter, Sink, Streams};
+use levels::{params, Params};
 
 mod chain;
 mod collect;
 mod extend;
 mod fast;
 mod glyphs;
+mod levels;
 mod optimal;
 mod prices;
+mod row;
 mod short;
 
 /// Upper bound of the encoded size of `n` raw bytes (all literals, worst case).
 pub fn compressed_bound(n: usize) -> usize {
     n + n / 63 + 16
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Params {
-    hash_log: u32,
-    /// Hash-chain depth; 0 = single probe, no chain.
-    depth: u32,
-    /// log2 of the chain window (positions remembered by the chain).
-    chain_log: u32,
-    /// Lazy matching: how many bytes past a copy a better one is looked for (0 = greedy).
-    lazy: u32,
-    /// Skip acceleration: step grows by one every `1 << accel` literals without a match.
-    accel: u32,
-    /// Entropy-code the glyph fields (streams layout) when that is smaller.
-    entropy: bool,
-    /// Fast levels: log2 of a second table of 8-byte hashes, probed first for long matches
-    /// (0 = none).
-    long_log: u32,
-    /// Tree depth of a second, optimal parse under the prices of the first ([`optimal`]);
-    /// 0 = none.
-    optimal: u32,
-    /// Optimal levels: log2 of the binary trees' window (positions remembered by the trees).
-    tree_log: u32,
-    /// Optimal levels: log2 of the table of 3-byte hashes ([`short`]); 0 = none.
-    short_log: u32,
-    /// Optimal levels: how far back a 3-byte copy of a new distance is looked for.
-    short_dist: usize,
-    /// Fast levels: the shortest copy of a new distance (a table match) that is taken, 5 or 6
-    /// bytes. Shorter ones cost nearly what they save, split the literal runs around them and
-    /// make decoding slower: every glyph costs the decoder about as much as a dozen bytes of copy.
-    min_new: usize,
-    /// Fast levels: how far the search steps past a table match that makes a copy shorter than
-    /// `min_new` bytes.
-    short_step: usize,
-    /// Fast levels: how many bytes the hash of the 4-byte table covers (5 or 6). Positions that
-    /// share only four bytes then rarely meet in the table, so fewer of its matches are too short
-    /// to take: fewer mispredicted branches, and at level 1 a higher ratio as well
-    /// (docs/perf-log.md, fifteenth session).
-    hash_len: usize,
-}
-
-fn params(level: u8) -> Params {
-    let p = |hash_log, depth, chain_log, lazy, accel| Params {
-        hash_log,
-        depth,
-        chain_log,
-        lazy,
-        accel,
-        entropy: level >= 2,
-        long_log: 0,
-        optimal: 0,
-        tree_log: 0,
-        short_log: 0,
-        short_dist: 0,
-        min_new: 5,
-        short_step: 3,
-        hash_len: 5,
-    };
-    match level {
-        // Copies of a new distance from 6 bytes: 17–19% fewer glyphs, decoding 12–19% faster,
-        // for 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log).
-        0..=1 => Params {
-            min_new: 6,
-            hash_len: 6,
-            ..p(14, 0, 0, 0, 5)
-        },
-        // Level 2 is level 3's parser with a long table half the size (in the L2 cache with the
-        // first), faster skipping and a 3-byte step past short table matches: 5–10% faster than
-        // level 3, 2–3.5% larger (docs/perf-log.md, optimizations log).
-        2 => Params {
-            long_log: 16,
-            ..p(12, 0, 0, 0, 5)
-        },
-        // A 4-byte table of 2^13 entries (64 KiB) beside the long table: against 2^12, 0.5%
-        // smaller output of the whole Linux tarball for under 1% more time; 2^14 gains 0.9% for
-        // 4% (docs/perf-log.md, fifteenth session).
-        3 => Params {
-            long_log: 17,
-            short_step: 1,
-            ..p(13, 0, 0, 0, 6)
-        },
-        4 => p(16, 4, 17, 0, 8),
-        5 => p(17, 8, 17, 1, 9),
-        6 => p(17, 16, 18, 1, 10),
-        7 => p(18, 32, 18, 1, 12),
-        // Levels 8–9: a light lazy parse of the segment's first MiB for the first prices (its
-        // chain window is small: it only has to get the statistics right), then the optimal
-        // parse, whose binary trees reach 2 and 8 MiB back, with 3-byte copies up to 64 KiB back
-        // (PERFORMANCE.md, "Optimal parsing").
-        8 => Params {
-            optimal: 16,
-            tree_log: 21,
-            short_log: 15,
-            short_dist: 1 << 16,
-            ..p(18, 8, 19, 1, 16)
-        },
-        _ => Params {
-            optimal: 64,
-            tree_log: 23,
-            short_log: 15,
-            short_dist: 1 << 16,
-            ..p(18, 16, 20, 1, 20)
-        },
-    }
 }
 
 /// Reusable match-finder tables. Create one per thread and pass it to every [`compress`] call: the
@@ -149,6 +48,8 @@ pub struct MatchFinder {
     /// Chain levels: the newest position of each hash.
     head: Vec<u32>,
     chain: Vec<u32>,
+    /// Levels 4–7: the rows of positions ([`row`]).
+    rows: row::Rows,
     /// Optimal levels: the binary trees of the second parse, two children per position of the
     /// trees' window ([`optimal`]).
     tree: Vec<u32>,
@@ -184,7 +85,7 @@ impl MatchFinder {
     /// Tables for `level` (1..=9; larger values are clamped to 9).
     pub fn new(level: u8) -> MatchFinder {
         let params = params(level);
-        let chains = params.depth > 0;
+        let chains = params.depth > 0 && !params.rows;
         /// `1 << log` entries of `fill`, or none when the level does not use the table.
         fn table<T: Clone>(used: bool, fill: T, log: u32) -> Vec<T> {
             if used {
@@ -200,7 +101,8 @@ impl MatchFinder {
             chain: table(chains, EMPTY, params.chain_log),
             tree: table(params.optimal > 0, EMPTY, params.tree_log + 1),
             short: table(params.short_log > 0, EMPTY, params.short_log),
-            tagged: table(!chains, EMPTY_TAGGED, params.hash_log),
+            rows: row::Rows::new(if params.rows { params.hash_log } else { 0 }),
+            tagged: table(params.depth == 0, EMPTY_TAGGED, params.hash_log),
             long: table(params.long_log > 0, EMPTY_LONG, params.long_log),
             streams: Streams::default(),
             opt: optimal::Scratch::default(),
@@ -219,7 +121,9 @@ impl MatchFinder {
     /// Heap bytes held by the tables (used by the memory estimate).
     pub fn table_bytes(level: u8) -> usize {
         let p = params(level);
-        if p.depth > 0 {
+        if p.rows {
+            row::Rows::bytes(p.hash_log)
+        } else if p.depth > 0 {
             let opt = if p.optimal > 0 {
                 optimal::SCRATCH_BYTES
                     + (8 << p.tree_log)
@@ -249,6 +153,7 @@ impl MatchFinder {
         self.short.fill(EMPTY);
         self.tagged.fill(EMPTY_TAGGED);
         self.long.fill(EMPTY_LONG);
+        self.rows.reset();
         self.next = 0;
     }
 }
@@ -589,7 +494,11 @@ fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usize) -> bool
             fast::parse::<E, false>(input, mf, e, base)
         };
     }
-    chain::parse(input, mf, e, base)
+    if mf.params.rows {
+        chain::parse::<E, row::Rows>(input, mf, e, base)
+    } else {
+        chain::parse::<E, chain::Chains>(input, mf, e, base)
+    }
 }
 
 #[cfg(test)]

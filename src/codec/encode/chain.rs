@@ -1,13 +1,41 @@
-//! Levels 4–9: hash chains of growing depth with lazy matching (levels 8–9 use this parse for
-//! their first pass, [`super::optimal`] for the second).
+//! Levels 4–9: the lazy parse, over the rows of [`super::row`] (levels 4–7) or hash chains
+//! (levels 8–9, which use this parse for their first pass, [`super::optimal`] for the second).
 
 use super::{classify, common, hash, read_u32, Emit, Kind, Match, MatchFinder, EMPTY};
 use crate::codec::INITIAL_OFFSETS;
 
-/// Parses `input` (at least 16 bytes; the finder reset) with the level's hash chains and lazy
+/// Where the lazy parse finds earlier positions with the same first bytes.
+pub(super) trait Finder {
+    /// Remembers position `i`, once (positions must arrive in increasing order).
+    fn insert(input: &[u8], i: usize, mf: &mut MatchFinder);
+    /// Remembers `i` and visits the remembered positions before it that may start a copy,
+    /// newest first, up to `depth` of them. `visit(c, len)` sees each candidate position `c`
+    /// whose copy is longer than `floor` bytes (at least 4) and returns the new floor, or `None`
+    /// to stop.
+    fn walk(
+        input: &[u8],
+        i: usize,
+        n: usize,
+        mf: &mut MatchFinder,
+        depth: u32,
+        floor: usize,
+        visit: impl FnMut(usize, usize) -> Option<usize>,
+    );
+}
+
+/// Hash chains: each position links to the previous one with the same hash, inside a window of
+/// `1 << chain_log` positions.
+pub(super) struct Chains;
+
+/// Parses `input` (at least 16 bytes; the finder reset) with the level's finder `F` and lazy
 /// matching into `e`; `false` as soon as the output would not be smaller than `input`.
 #[inline]
-pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usize) -> bool {
+pub(super) fn parse<E: Emit, F: Finder>(
+    input: &[u8],
+    mf: &mut MatchFinder,
+    e: E,
+    base: usize,
+) -> bool {
     let n = input.len();
     let p = mf.params;
     let mut e = e;
@@ -17,20 +45,20 @@ pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usi
     let mut anchor = 0usize;
     let mut i = 1usize;
     while i < limit {
-        let mut m = find(input, i, n, &reps, mf);
+        let mut m = find::<F>(input, i, n, &reps, mf);
         // The repeat offset one byte on: where a copy from it stopped at a changed byte, it
         // usually goes on after that byte, and beats a copy from elsewhere that starts at it.
         if p.lazy == 0 && i + 1 < limit {
             let r = rep_match(input, i + 1, n, &reps, 0);
             if r.len > 0 && (m.gain() <= 0 || r.score() > m.score() + 4) {
                 i += 1;
-                insert(input, i, mf);
+                F::insert(input, i, mf);
                 m = r;
             }
         }
         if m.gain() <= 0 {
             let step = 1 + ((i - anchor) >> p.accel);
-            insert_skipped(input, i, step, limit, mf);
+            insert_skipped::<F>(input, i, step, limit, mf);
             i += step;
             continue;
         }
@@ -38,7 +66,7 @@ pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usi
         // that grows with the literals it leaves behind; after a switch the look-ahead starts again.
         let mut ahead = 1;
         while ahead <= p.lazy as usize && i + ahead < limit {
-            let m1 = find(input, i + ahead, n, &reps, mf);
+            let m1 = find::<F>(input, i + ahead, n, &reps, mf);
             if m1.gain() > 0 && m1.score() > m.score() + 3 * ahead as isize + 1 {
                 m = m1;
                 i += ahead;
@@ -52,7 +80,7 @@ pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usi
         if e.hopeless(base, n) {
             return false;
         }
-        insert_match(input, i, m.len, limit, mf);
+        insert_match::<F>(input, i, m.len, limit, mf);
         i += m.len;
         anchor = i;
     }
@@ -60,31 +88,24 @@ pub(super) fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usi
     !e.hopeless(base, n)
 }
 
-/// Links position `i` into the hash chain, once (positions must arrive in increasing order).
 #[inline(always)]
-fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
-    if i < mf.next {
-        return;
-    }
-    let h = hash(read_u32(input, i), mf.params.hash_log);
-    let mask = (1usize << mf.params.chain_log) - 1;
-    mf.chain[i & mask] = mf.head[h];
-    mf.head[h] = i as u32;
-    mf.next = i + 1;
-}
-
-#[inline(always)]
-fn insert_skipped(input: &[u8], i: usize, step: usize, limit: usize, mf: &mut MatchFinder) {
+fn insert_skipped<F: Finder>(
+    input: &[u8],
+    i: usize,
+    step: usize,
+    limit: usize,
+    mf: &mut MatchFinder,
+) {
     // `find` already inserted `i`; also remember the skipped positions.
     for j in i + 1..(i + step).min(limit) {
-        insert(input, j, mf);
+        F::insert(input, j, mf);
     }
 }
 
 #[inline(always)]
-fn insert_match(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
+fn insert_match<F: Finder>(input: &[u8], i: usize, len: usize, limit: usize, mf: &mut MatchFinder) {
     for j in inside_match(i, len, limit) {
-        insert(input, j, mf);
+        F::insert(input, j, mf);
     }
 }
 
@@ -102,18 +123,23 @@ pub(super) fn inside_match(i: usize, len: usize, limit: usize) -> std::ops::Rang
     start..end
 }
 
-/// Chain levels: the best copy starting at `i`, offset-stack candidates first, then the hash
-/// chain. Inserts `i` into the chain.
+/// The best copy starting at `i`, offset-stack candidates first, then the finder's. Remembers `i`.
 #[inline(always)]
-fn find(input: &[u8], i: usize, n: usize, reps: &[usize; 4], mf: &mut MatchFinder) -> Match {
+fn find<F: Finder>(
+    input: &[u8],
+    i: usize,
+    n: usize,
+    reps: &[usize; 4],
+    mf: &mut MatchFinder,
+) -> Match {
     let mut best = Match::NONE;
-    for s in 0..reps.len() {
+    for s in 0..mf.params.rep_probes {
         let m = rep_match(input, i, n, reps, s);
         if m.len > 0 && (best.len == 0 || m.score() > best.score()) {
             best = m;
         }
     }
-    walk_chain(input, i, n, mf, mf.params.depth, best.len, |c, len| {
+    F::walk(input, i, n, mf, mf.params.depth, best.len, |c, len| {
         let m = classify(len, i - c, reps);
         if best.len == 0 || m.score() > best.score() {
             best = m;
@@ -146,58 +172,69 @@ pub(super) fn rep_len(input: &[u8], i: usize, n: usize, d: usize) -> usize {
     }
 }
 
-/// Links `i` into the hash chain and walks its predecessors, newest first, up to `depth` of them.
-/// `visit(c, len)` sees each candidate position `c` whose copy is longer than `floor`
-/// bytes (at least 4) and returns the new floor, or `None` to stop.
-#[inline(always)]
-fn walk_chain(
-    input: &[u8],
-    i: usize,
-    n: usize,
-    mf: &mut MatchFinder,
-    mut depth: u32,
-    mut floor: usize,
-    mut visit: impl FnMut(usize, usize) -> Option<usize>,
-) {
-    let p = mf.params;
-    let cur = read_u32(input, i);
-    let h = hash(cur, p.hash_log);
-    let mask = (1usize << p.chain_log) - 1;
-    let mut cand = if i < mf.next {
-        // Already linked (a lazy step looked here before): its predecessors are in the chain.
-        mf.chain[i & mask]
-    } else {
-        let c = mf.head[h];
-        mf.head[h] = i as u32;
-        mf.chain[i & mask] = c;
-        mf.next = i + 1;
-        c
-    };
-    while cand != EMPTY && depth > 0 {
-        let c = cand as usize;
-        if c >= i {
-            break;
+impl Finder for Chains {
+    #[inline(always)]
+    fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
+        if i < mf.next {
+            return;
         }
-        // Only a candidate that matches at the current floor's last byte can be longer.
-        if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
-            let len = 4 + common(input, c + 4, i + 4, n);
-            if len > floor {
-                match visit(c, len) {
-                    Some(f) => floor = f,
-                    None => break,
+        let h = hash(read_u32(input, i), mf.params.hash_log);
+        let mask = (1usize << mf.params.chain_log) - 1;
+        mf.chain[i & mask] = mf.head[h];
+        mf.head[h] = i as u32;
+        mf.next = i + 1;
+    }
+
+    #[inline(always)]
+    fn walk(
+        input: &[u8],
+        i: usize,
+        n: usize,
+        mf: &mut MatchFinder,
+        mut depth: u32,
+        mut floor: usize,
+        mut visit: impl FnMut(usize, usize) -> Option<usize>,
+    ) {
+        let p = mf.params;
+        let cur = read_u32(input, i);
+        let h = hash(cur, p.hash_log);
+        let mask = (1usize << p.chain_log) - 1;
+        let mut cand = if i < mf.next {
+            // Already linked (a lazy step looked here before): its predecessors are in the chain.
+            mf.chain[i & mask]
+        } else {
+            let c = mf.head[h];
+            mf.head[h] = i as u32;
+            mf.chain[i & mask] = c;
+            mf.next = i + 1;
+            c
+        };
+        while cand != EMPTY && depth > 0 {
+            let c = cand as usize;
+            if c >= i {
+                break;
+            }
+            // Only a candidate that matches at the current floor's last byte can be longer.
+            if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
+                let len = 4 + common(input, c + 4, i + 4, n);
+                if len > floor {
+                    match visit(c, len) {
+                        Some(f) => floor = f,
+                        None => break,
+                    }
                 }
             }
+            // The chain slot of a position older than the window may have been reused: the head
+            // candidate is checked at any distance, but the chain is followed only inside the window.
+            if i - c > mask {
+                break;
+            }
+            let next = mf.chain[c & mask];
+            if next >= cand {
+                break;
+            }
+            cand = next;
+            depth -= 1;
         }
-        // The chain slot of a position older than the window may have been reused: the head
-        // candidate is checked at any distance, but the chain is followed only inside the window.
-        if i - c > mask {
-            break;
-        }
-        let next = mf.chain[c & mask];
-        if next >= cand {
-            break;
-        }
-        cand = next;
-        depth -= 1;
     }
 }

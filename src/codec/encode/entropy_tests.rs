@@ -35,9 +35,10 @@ impl Sink for Tags {
 
 #[test]
 fn fast_levels_take_no_short_copy_of_a_new_distance() {
-    // A REFERENCE tag with length field `k` is a copy of `4 + k` bytes. At the chain levels
-    // 4-byte ones are still taken where they pay; levels 2–3 want five bytes and level 1
-    // six (short copies split literal runs and slow decoding for about nothing saved).
+    // A REFERENCE tag with length field `k` is a copy of `4 + k` bytes. The hash chains (the
+    // first parse of levels 8–9) still take 4-byte ones where they pay; levels 2–3 want five
+    // bytes and level 1 six (short copies split literal runs and slow decoding for about
+    // nothing saved).
     let data = text(20_000);
     // REFERENCE glyphs in all, and those of 4 and of 5 bytes.
     let short = |level: u8| {
@@ -62,7 +63,7 @@ fn fast_levels_take_no_short_copy_of_a_new_distance() {
             assert!(five > 100, "level {level}: {five} 5-byte copies");
         }
     }
-    let (_, four, _) = short(4);
+    let (_, four, _) = short(8);
     assert!(four > 0, "the chain parser still takes 4-byte copies");
 }
 

@@ -88,8 +88,8 @@ fn parsers_go_on_at_the_repeat_offset_past_a_changed_byte() {
     }
     data.extend_from_slice(&noise(5, 100));
     let far = u32::from(crate::codec::sequences::NEW_CODE) - 1 + (at_q - 1) as u32;
-    // Levels 2–3 probe the repeat offset one byte on, level 4 tries it before taking a copy,
-    // levels 5–7 find it by lazy matching.
+    // Levels 2–3 probe the repeat offset one byte on, levels 4–5 try it before taking a copy,
+    // levels 6–7 find it by lazy matching.
     for level in 2..=7 {
         let seqs = sequences(&data, level);
         assert!(
@@ -101,6 +101,38 @@ fn parsers_go_on_at_the_repeat_offset_past_a_changed_byte() {
                 .any(|s| s.lit_len == 1 && s.offset == 0 && s.match_len as usize >= 12 + 87),
             "level {level}: {seqs:?}"
         );
+    }
+}
+
+#[test]
+fn row_levels_look_at_as_many_earlier_places_as_their_depth() {
+    // Twenty places start with the same 8 bytes P, each followed by its own 40 bytes X_k; at
+    // the end comes P X_5 again. From there the copy of P X_5 is at the 15th newest place of P:
+    // within the depth of levels 6–7 (16 places), beyond that of levels 4–5 (4 and 8), which
+    // copy P from a newer place and X_5 on its own. The filler between uses 64 byte values, so
+    // that the literals compress.
+    let values: Vec<u8> = (0..64).collect();
+    let filler = |seed, n| crate::codec::lcg_bytes(seed, n, &values);
+    let p = noise(1, 8);
+    let mut data = Vec::new();
+    let mut at = Vec::new();
+    for k in 0..20 {
+        data.extend_from_slice(&filler(100 + k, 50));
+        at.push(data.len());
+        data.extend_from_slice(&p);
+        data.extend_from_slice(&noise(200 + k, 40));
+    }
+    // (Not 50 bytes: the repeat offset would copy P.)
+    data.extend_from_slice(&filler(300, 57));
+    let end = data.len();
+    data.extend_from_slice(&p);
+    data.extend_from_slice(&noise(205, 40));
+    data.extend_from_slice(&filler(301, 50));
+    let far = u32::from(crate::codec::sequences::NEW_CODE) - 1 + (end - at[5]) as u32;
+    for level in 4..=7 {
+        let seqs = sequences(&data, level);
+        let whole = seqs.iter().any(|s| s.offset == far && s.match_len >= 48);
+        assert_eq!(whole, level >= 6, "level {level}: {seqs:?}");
     }
 }
 

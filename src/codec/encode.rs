@@ -1,10 +1,10 @@
 //! Glyph stream encoder: an LZ-style parser over one segment.
 //!
-//! Levels 1–3 are greedy single-probe hash parsers with skip acceleration ([`fast`]; lz4-like;
-//! level 3 probes a second table of 8-byte hashes first, for longer matches) that take a new
+//! Levels 1–4 are greedy single-probe hash parsers with skip acceleration ([`fast`]; lz4-like;
+//! levels 2–4 probe a second table of 8-byte hashes first, for longer matches) that take a new
 //! distance only for a copy of 5 bytes or more, 6 at level 1 (shorter ones save next to nothing and
-//! slow decoding; a repeated distance still needs only 3); levels 4–9 use a greedy or lazy parse
-//! ([`chain`]) that finds its copies in rows of the 16 newest positions of each hash at levels 4–7
+//! slow decoding; a repeated distance still needs only 3); levels 5–9 use a greedy or lazy parse
+//! ([`chain`]) that finds its copies in rows of the 16 newest positions of each hash at levels 5–7
 //! ([`row`]) and in hash chains at levels 8–9, which then parse again, optimally, under the
 //! prices of the first parse ([`optimal`], priced by [`prices`]). Levels 2–9 collect the parse as
 //! sequences ([`collect`]) and write format version 4's sequences layout ([`super::sequences`]);
@@ -13,7 +13,7 @@
 //! single-probe tables keep each position's first four bytes (level 3's long table: spare hash
 //! bits) beside it ("tagged"), so a wrong candidate rarely costs a read of the input far back;
 //! their index hashes the first 5 bytes (6 at level 1), the shortest copy they may give. Every
-//! level checks the offset stack first (levels 4–7 only its first slot; levels 1–5 also one byte
+//! level checks the offset stack first (levels 5–7 only its first slot; levels 1–5 also one byte
 //! on, where a copy that stopped at a changed byte usually goes on), so a repeated distance costs
 //! a one-byte DELTA glyph, and turns short-period copies (distance ≤ 4 not on the stack) into
 //! self-contained COMPOSITE runs that leave the stack untouched.
@@ -48,7 +48,7 @@ pub struct MatchFinder {
     /// Chain levels: the newest position of each hash.
     head: Vec<u32>,
     chain: Vec<u32>,
-    /// Levels 4–7: the rows of positions ([`row`]).
+    /// Levels 5–7: the rows of positions ([`row`]).
     rows: row::Rows,
     /// Optimal levels: the binary trees of the second parse, two children per position of the
     /// trees' window ([`optimal`]).

@@ -1,4 +1,4 @@
-//! Levels 4–9: the lazy parse, over the rows of [`super::row`] (levels 4–7) or hash chains
+//! Levels 5–9: the lazy parse, over the rows of [`super::row`] (levels 5–7) or hash chains
 //! (levels 8–9, which use this parse for their first pass, [`super::optimal`] for the second).
 
 use super::{classify, common, hash, read_u32, Emit, Kind, Match, MatchFinder, EMPTY};

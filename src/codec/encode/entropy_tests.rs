@@ -36,7 +36,7 @@ impl Sink for Tags {
 #[test]
 fn fast_levels_take_no_short_copy_of_a_new_distance() {
     // A REFERENCE tag with length field `k` is a copy of `4 + k` bytes. The hash chains (the
-    // first parse of levels 8–9) still take 4-byte ones where they pay; levels 2–3 want five
+    // first parse of levels 8–9) still take 4-byte ones where they pay; levels 2–4 want five
     // bytes and level 1 six (short copies split literal runs and slow decoding for about
     // nothing saved).
     let data = text(20_000);
@@ -53,7 +53,7 @@ fn fast_levels_take_no_short_copy_of_a_new_distance() {
         let of = |k: u8| refs.clone().filter(|&&t| t & 0x3f == k).count();
         (refs.clone().count(), of(0), of(1))
     };
-    for level in 1..=3 {
+    for level in 1..=4 {
         let (refs, four, five) = short(level);
         assert!(refs > 1000, "level {level}: {refs} copies");
         assert_eq!(four, 0, "level {level}");

@@ -1,4 +1,4 @@
-//! Levels 1–3: the single-table fast parsers (lz4 and zstd-fast class).
+//! Levels 1–4: the fast parsers (lz4, zstd-fast and zstd-dfast class).
 
 use super::{
     classify, common, common_back, hash8, read_u16, read_u32, read_u64, tagged, Emit, MatchFinder,
@@ -6,8 +6,8 @@ use super::{
 };
 use crate::codec::INITIAL_OFFSETS;
 
-/// Levels 1–3: one probe of the repeat offset (one byte on) and one of the hash table per
-/// position (levels 2–3: and one of the 8-byte table before it), with skip acceleration over
+/// Levels 1–4: one probe of the repeat offset (one byte on) and one of the hash table per
+/// position (levels 2–4: and one of the 8-byte table before it), with skip acceleration over
 /// incompressible stretches and backward extension of every match found. A table match must make
 /// a copy of `min_new` bytes (5 or 6, counting the bytes before it that backward extension
 /// takes); past a shorter one the search steps `short_step` bytes. The table's index hashes the
@@ -117,7 +117,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
         anchor = i;
         if i < limit {
             // Remember positions inside the match for the data that follows: the last two, and
-            // at levels 2–3 also the one two bytes after its start.
+            // at levels 2–4 also the one two bytes after its start.
             let mut remember = |j: usize| {
                 let v8 = read_u64(input, j);
                 table[key(v8, log, hash_len)] = tagged(v8 as u32, j);
@@ -131,7 +131,7 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
             }
             remember(i - 2);
             remember(i - 1);
-            // Levels 2–3: the second repeat offset right after the copy, with no literals
+            // Levels 2–4: the second repeat offset right after the copy, with no literals
             // between (data that alternates between two sources). Level 1 leaves it out: 7% more
             // instructions for 0.5% of size on most data.
             while LONG && i < limit {

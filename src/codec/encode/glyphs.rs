@@ -143,9 +143,9 @@ impl<S: Sink> Emit for Emitter<'_, S> {
 
     /// Whether a fast parser's copy is worth its glyph. A repeated distance's copy is at least 4
     /// bytes, its DELTA glyph 1 byte (and a length varint from 18 bytes on); a new distance's
-    /// copy at least 6 bytes at level 1 and 5 at levels 2–3, its REFERENCE glyph 2 bytes and the
+    /// copy at least 6 bytes at level 1 and 5 at levels 2–4, its REFERENCE glyph 2 bytes and the
     /// varint of `(distance − 1) >> 8` (and a length varint from 67 bytes on): never longer than
-    /// the copy for a distance below 2^29 at level 1, 2^22 at levels 2–3 (where this emitter
+    /// the copy for a distance below 2^29 at level 1, 2^22 at levels 2–4 (where this emitter
     /// writes segments of at most 1 KiB, and the version-3 streams). Only a short run of period
     /// 3 or 4 could cost as much as its bytes or more, so only runs are priced.
     #[inline(always)]

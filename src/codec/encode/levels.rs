@@ -41,7 +41,7 @@ pub(super) struct Params {
     /// to take: fewer mispredicted branches, and at level 1 a higher ratio as well
     /// (docs/perf-log.md, fifteenth session).
     pub(super) hash_len: usize,
-    /// Levels 4–7: the lazy parse finds its candidates in rows ([`super::row`]) of `1 << hash_log`
+    /// Levels 5–7: the lazy parse finds its candidates in rows ([`super::row`]) of `1 << hash_log`
     /// slots in all, hashing `hash_len` bytes, rather than in hash chains.
     pub(super) rows: bool,
     /// Lazy parse: how many slots of the offset stack are tried at each position.
@@ -95,10 +95,18 @@ pub(super) fn params(level: u8) -> Params {
             short_step: 1,
             ..p(13, 0, 0, 0, 6)
         },
-        // Levels 4–7: the lazy parse over rows of 16 positions (zstd's greedy and lazy class),
+        // Level 3's parse with tables 8 and 2 times larger (zstd's `dfast` class, where `zstd
+        // -3` and `-4` are): on the whole Linux tarball at `pzstd -4`'s ratio and speed, where
+        // the rows' greedy parse 4 deep cost more than `pzstd -5` for less (docs/perf-log.md,
+        // sixteenth session).
+        4 => Params {
+            long_log: 18,
+            short_step: 1,
+            ..p(16, 0, 0, 0, 6)
+        },
+        // Levels 5–7: the lazy parse over rows of 16 positions (zstd's greedy and lazy class),
         // hashing 5 bytes, with the repeat offset as the only slot of the offset stack tried at
         // each position (docs/perf-log.md, sixteenth session).
-        4 => rows(18, 4, 0, 8),
         5 => rows(19, 8, 0, 9),
         6 => rows(19, 16, 1, 10),
         7 => rows(19, 16, 2, 12),

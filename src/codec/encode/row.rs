@@ -1,4 +1,4 @@
-//! Levels 4–7: the row match finder. Each hash of a position's first bytes picks a row of 16
+//! Levels 5–7: the row match finder. Each hash of a position's first bytes picks a row of 16
 //! slots holding the newest 16 positions with that hash, and beside each an 8-bit tag (more bits
 //! of the same hash). A search compares the probe's tag with all 16 at once and reads the input
 //! only at slots whose tag is equal, newest first: one cache line of positions per probe, where a

@@ -88,7 +88,7 @@ fn parsers_go_on_at_the_repeat_offset_past_a_changed_byte() {
     }
     data.extend_from_slice(&noise(5, 100));
     let far = u32::from(crate::codec::sequences::NEW_CODE) - 1 + (at_q - 1) as u32;
-    // Levels 2–3 probe the repeat offset one byte on, levels 4–5 try it before taking a copy,
+    // Levels 2–4 probe the repeat offset one byte on, level 5 tries it before taking a copy,
     // levels 6–7 find it by lazy matching.
     for level in 2..=7 {
         let seqs = sequences(&data, level);
@@ -108,7 +108,7 @@ fn parsers_go_on_at_the_repeat_offset_past_a_changed_byte() {
 fn row_levels_look_at_as_many_earlier_places_as_their_depth() {
     // Twenty places start with the same 8 bytes P, each followed by its own 40 bytes X_k; at
     // the end comes P X_5 again. From there the copy of P X_5 is at the 15th newest place of P:
-    // within the depth of levels 6–7 (16 places), beyond that of levels 4–5 (4 and 8), which
+    // within the depth of levels 6–7 (16 places), beyond that of level 5 (8), which
     // copy P from a newer place and X_5 on its own. The filler between uses 64 byte values, so
     // that the literals compress.
     let values: Vec<u8> = (0..64).collect();
@@ -129,7 +129,7 @@ fn row_levels_look_at_as_many_earlier_places_as_their_depth() {
     data.extend_from_slice(&noise(205, 40));
     data.extend_from_slice(&filler(301, 50));
     let far = u32::from(crate::codec::sequences::NEW_CODE) - 1 + (end - at[5]) as u32;
-    for level in 4..=7 {
+    for level in 5..=7 {
         let seqs = sequences(&data, level);
         let whole = seqs.iter().any(|s| s.offset == far && s.match_len >= 48);
         assert_eq!(whole, level >= 6, "level {level}: {seqs:?}");
@@ -158,7 +158,7 @@ fn fast_levels_take_the_second_repeat_offset_right_after_a_copy() {
     let third = data.len();
     data.extend_from_slice(&a[60..76]);
     data.extend_from_slice(&noise(10, 40));
-    for level in 2..=3 {
+    for level in 2..=4 {
         let seqs = sequences(&data, level);
         // The sequence whose copy starts at `third`.
         let mut pos = 0;
@@ -198,12 +198,12 @@ fn common_back_counts_the_equal_bytes_before_two_positions() {
 #[test]
 fn the_fast_table_hashes_as_many_bytes_as_the_shortest_copy_it_may_give() {
     // K, then a decoy that starts as K does for one byte less than the shortest copy taken (5
-    // bytes at levels 2–3, 6 at level 1), then K again. A table indexed by four bytes holds the
+    // bytes at levels 2–4, 6 at level 1), then K again. A table indexed by four bytes holds the
     // decoy (the newer place of K's first four) when the parse reaches the second K, and the
     // decoy gives too short a copy; indexed by as many bytes as that shortest copy, it holds the
     // first K.
     // A run before each part ends the literals there, so the parse probes the part's start.
-    for (level, len, shared) in [(1u8, 6usize, 5usize), (2, 6, 4), (3, 6, 4)] {
+    for (level, len, shared) in [(1u8, 6usize, 5usize), (2, 6, 4), (3, 6, 4), (4, 6, 4)] {
         let key = noise(31, len);
         let mut data = noise(32, 40);
         data.extend_from_slice(&[0x11; 16]);

@@ -23,6 +23,29 @@ pub(super) trait Finder {
     );
 }
 
+/// Hands `visit` the candidate `c` for position `i` (whose first four bytes are `cur`) if its
+/// copy is longer than `floor` bytes: the floor `visit` returns, or `None` to stop; `floor` itself
+/// for a shorter copy.
+#[inline(always)]
+pub(super) fn offer(
+    input: &[u8],
+    i: usize,
+    n: usize,
+    c: usize,
+    cur: u32,
+    floor: usize,
+    visit: &mut impl FnMut(usize, usize) -> Option<usize>,
+) -> Option<usize> {
+    // Only a candidate that matches at the current floor's last byte can be longer.
+    if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
+        let len = 4 + common(input, c + 4, i + 4, n);
+        if len > floor {
+            return visit(c, len);
+        }
+    }
+    Some(floor)
+}
+
 /// Hash chains: each position links to the previous one with the same hash, inside a window of
 /// `1 << chain_log` positions.
 pub(super) struct Chains;
@@ -214,15 +237,9 @@ impl Finder for Chains {
             if c >= i {
                 break;
             }
-            // Only a candidate that matches at the current floor's last byte can be longer.
-            if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
-                let len = 4 + common(input, c + 4, i + 4, n);
-                if len > floor {
-                    match visit(c, len) {
-                        Some(f) => floor = f,
-                        None => break,
-                    }
-                }
+            match offer(input, i, n, c, cur, floor, &mut visit) {
+                Some(f) => floor = f,
+                None => break,
             }
             // The chain slot of a position older than the window may have been reused: the head
             // candidate is checked at any distance, but the chain is followed only inside the window.

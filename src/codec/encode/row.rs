@@ -4,8 +4,8 @@
 //! only at slots whose tag is equal, newest first: one cache line of positions per probe, where a
 //! hash chain costs a read per step, and no window beyond the segment.
 
-use super::chain::Finder;
-use super::{common, read_u32, read_u64, MatchFinder};
+use super::chain::{offer, Finder};
+use super::{read_u64, MatchFinder};
 
 /// Slots per row.
 const ROW: usize = 16;
@@ -135,15 +135,9 @@ impl Finder for Rows {
                 continue;
             }
             depth -= 1;
-            // Only a candidate that matches at the current floor's last byte can be longer.
-            if floor < n - i && input[c + floor] == input[i + floor] && read_u32(input, c) == cur {
-                let len = 4 + common(input, c + 4, i + 4, n);
-                if len > floor {
-                    match visit(c, len) {
-                        Some(f) => floor = f,
-                        None => break,
-                    }
-                }
+            match offer(input, i, n, c, cur, floor, &mut visit) {
+                Some(f) => floor = f,
+                None => break,
             }
         }
         if i >= mf.next {

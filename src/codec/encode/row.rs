@@ -2,7 +2,8 @@
 //! slots holding the newest 16 positions with that hash, and beside each an 8-bit tag (more bits
 //! of the same hash). A search compares the probe's tag with all 16 at once and reads the input
 //! only at slots whose tag is equal, newest first: one cache line of positions per probe, where a
-//! hash chain costs a read per step, and no window beyond the segment.
+//! hash chain costs a read per step. A position stays, at any distance in the segment, until 16
+//! newer ones with its hash have pushed it out.
 
 use super::chain::{offer, Finder};
 use super::{read_u64, MatchFinder};

@@ -208,6 +208,13 @@ impl Tagging {
     }
 }
 
+/// The 64-bit hash of the first `len` bytes of `v8` (little-endian): the fast parsers' 4-byte
+/// table takes its index from the top bits, the rows their row and tag.
+#[inline(always)]
+fn hash_prefix(v8: u64, len: usize) -> u64 {
+    (v8 << (64 - 8 * len)).wrapping_mul(0xcf1b_bcdc_b7a5_6463)
+}
+
 /// The 64-bit hash of the 8 bytes `v` (the long table: index and tag bits).
 #[inline(always)]
 fn hash8(v: u64) -> u64 {

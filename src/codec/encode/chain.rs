@@ -6,8 +6,16 @@ use crate::codec::INITIAL_OFFSETS;
 
 /// Where the lazy parse finds earlier positions with the same first bytes.
 pub(super) trait Finder {
+    /// Remembers position `i`, which is not remembered yet.
+    fn link(input: &[u8], i: usize, mf: &mut MatchFinder);
     /// Remembers position `i`, once (positions must arrive in increasing order).
-    fn insert(input: &[u8], i: usize, mf: &mut MatchFinder);
+    #[inline(always)]
+    fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
+        if i >= mf.next {
+            Self::link(input, i, mf);
+            mf.next = i + 1;
+        }
+    }
     /// Remembers `i` and visits the remembered positions before it that may start a copy,
     /// newest first, up to `depth` of them. `visit(c, len)` sees each candidate position `c`
     /// whose copy is longer than `floor` bytes (at least 4) and returns the new floor, or `None`
@@ -197,15 +205,11 @@ pub(super) fn rep_len(input: &[u8], i: usize, n: usize, d: usize) -> usize {
 
 impl Finder for Chains {
     #[inline(always)]
-    fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
-        if i < mf.next {
-            return;
-        }
+    fn link(input: &[u8], i: usize, mf: &mut MatchFinder) {
         let h = hash(read_u32(input, i), mf.params.hash_log);
         let mask = (1usize << mf.params.chain_log) - 1;
         mf.chain[i & mask] = mf.head[h];
         mf.head[h] = i as u32;
-        mf.next = i + 1;
     }
 
     #[inline(always)]
@@ -218,20 +222,11 @@ impl Finder for Chains {
         mut floor: usize,
         mut visit: impl FnMut(usize, usize) -> Option<usize>,
     ) {
-        let p = mf.params;
         let cur = read_u32(input, i);
-        let h = hash(cur, p.hash_log);
-        let mask = (1usize << p.chain_log) - 1;
-        let mut cand = if i < mf.next {
-            // Already linked (a lazy step looked here before): its predecessors are in the chain.
-            mf.chain[i & mask]
-        } else {
-            let c = mf.head[h];
-            mf.head[h] = i as u32;
-            mf.chain[i & mask] = c;
-            mf.next = i + 1;
-            c
-        };
+        let mask = (1usize << mf.params.chain_log) - 1;
+        // Linked now, or when a lazy step looked here before: its predecessors are in the chain.
+        Self::insert(input, i, mf);
+        let mut cand = mf.chain[i & mask];
         while cand != EMPTY && depth > 0 {
             let c = cand as usize;
             if c >= i {

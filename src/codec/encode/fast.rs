@@ -1,8 +1,8 @@
 //! Levels 1–4: the fast parsers (lz4, zstd-fast and zstd-dfast class).
 
 use super::{
-    classify, common, common_back, hash8, read_u16, read_u32, read_u64, tagged, Emit, MatchFinder,
-    Tagging,
+    classify, common, common_back, hash8, hash_prefix, read_u16, read_u32, read_u64, tagged, Emit,
+    MatchFinder, Tagging,
 };
 use crate::codec::INITIAL_OFFSETS;
 
@@ -162,5 +162,5 @@ pub(super) fn parse<E: Emit, const LONG: bool>(
 /// them, so that a table match nearly always makes a copy long enough to take.
 #[inline(always)]
 fn key(v8: u64, log: u32, hash_len: usize) -> usize {
-    ((v8 << (64 - 8 * hash_len)).wrapping_mul(0xcf1b_bcdc_b7a5_6463) >> (64 - log)) as usize
+    (hash_prefix(v8, hash_len) >> (64 - log)) as usize
 }

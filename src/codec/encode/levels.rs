@@ -39,7 +39,7 @@ pub(super) struct Params {
     /// Fast levels: how many bytes the hash of the 4-byte table covers (5 or 6). Positions that
     /// share only four bytes then rarely meet in the table, so fewer of its matches are too short
     /// to take: fewer mispredicted branches, and at level 1 a higher ratio as well
-    /// (docs/perf-log.md, fifteenth session).
+    /// (docs/perf-log.md, fifteenth session). Levels 5–7: how many bytes the rows' hash covers.
     pub(super) hash_len: usize,
     /// Levels 5–7: the lazy parse finds its candidates in rows ([`super::row`]) of `1 << hash_log`
     /// slots in all, hashing `hash_len` bytes, rather than in hash chains.

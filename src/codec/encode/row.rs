@@ -6,7 +6,7 @@
 //! newer ones with its hash have pushed it out.
 
 use super::chain::{offer, Finder};
-use super::{read_u64, MatchFinder};
+use super::{hash_prefix, read_u64, MatchFinder};
 
 /// Slots per row.
 const ROW: usize = 16;
@@ -68,7 +68,7 @@ impl Rows {
     /// hashing the first `len` of them.
     #[inline(always)]
     fn slot(&self, v8: u64, len: usize) -> (usize, u8) {
-        let h = (v8 << (64 - 8 * len)).wrapping_mul(0xcf1b_bcdc_b7a5_6463);
+        let h = hash_prefix(v8, len);
         let row = (h >> (64 - self.row_log)) as usize;
         let tag = (h >> (56 - self.row_log)) as u8;
         (row, tag)
@@ -104,13 +104,9 @@ fn equal_bytes(row: &[u8; ROW], b: u8) -> u16 {
 
 impl Finder for Rows {
     #[inline(always)]
-    fn insert(input: &[u8], i: usize, mf: &mut MatchFinder) {
-        if i < mf.next {
-            return;
-        }
+    fn link(input: &[u8], i: usize, mf: &mut MatchFinder) {
         let (row, tag) = mf.rows.slot(read_u64(input, i), mf.params.hash_len);
         mf.rows.push(row, tag, i);
-        mf.next = i + 1;
     }
 
     #[inline(always)]

@@ -15,6 +15,10 @@ const LIBRARY: &[(&str, &str)] = &[
     ("xxhash-rust", "the format's checksums"),
     ("thiserror", "the error enums"),
     ("tempfile", "sigmalang::output's temporary files"),
+    (
+        "multiversion",
+        "the codec's hot loops also built for AVX2/BMI2 CPUs, chosen at run time",
+    ),
 ];
 
 /// The library's optional dependencies: exactly what the `stats` feature turns on.

@@ -12,6 +12,16 @@
 //! | `01LLLLLL`   | REFERENCE  | `lo` byte; `L=63`: varint `len-67`; varint `hi`; dist = `(hi<<8 \| lo)+1`, len = `L+4` |
 //! | `10SSLLLL`   | DELTA      | `L=15`: varint `len-18`; len = `L+3`, distance = offset stack slot `S` |
 //! | `11PPLLLL`   | COMPOSITE  | `L=15`: varint `len-19`; then `P+1` pattern bytes; len = `L+4`   |
+//!
+//! The hot loops (the fast, lazy and row parsers, the sequence and Huffman writers, the sequence
+//! and Huffman decoders) carry `#[multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]`:
+//! each is compiled twice, once for any x86-64 and once for CPUs with AVX2 and BMI2 (Haswell, Zen
+//! and later), and the first call picks the one the CPU runs. BMI2's shifts by a register count
+//! are most of the gain (level 3 encodes in 8% fewer instructions; docs/perf-log.md, seventeenth
+//! session). Both are the same source, integer code only, so they write the same bytes: the
+//! version-4 vectors, written before there were two builds, are reproduced by either. A function
+//! named there must not hand its work to a closure or a helper that is not inlined, which would
+//! be compiled for any x86-64 only.
 
 mod decode;
 mod encode;

@@ -61,6 +61,7 @@ pub(super) struct Chains;
 /// Parses `input` (at least 16 bytes; the finder reset) with the level's finder `F` and lazy
 /// matching into `e`; `false` as soon as the output would not be smaller than `input`.
 #[inline]
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 pub(super) fn parse<E: Emit, F: Finder>(
     input: &[u8],
     mf: &mut MatchFinder,

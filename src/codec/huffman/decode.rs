@@ -191,6 +191,7 @@ fn finish(
 /// contents are unspecified after an error). Returns the bytes of `input` it occupied. `at` is the
 /// section's offset in the payload, for errors; `max_mode` the highest mode the layout allows (1
 /// in the split layout, written only by version 1; 3 in the streams layout).
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 pub(crate) fn decode(
     input: &[u8],
     count: usize,

@@ -114,6 +114,7 @@ fn pays(coded: u64, count: u64) -> bool {
 }
 
 /// Appends one byte section (mode 0, 1 or 2) for the bytes `range` of `counts`.
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 fn encode_one(counts: &Counts<'_>, range: std::ops::Range<usize>, out: &mut Vec<u8>) {
     let lits = &counts.lits[range.clone()];
     let four = lits.len() >= FOUR_STREAMS_FROM;
@@ -188,6 +189,7 @@ fn add(all: &mut [u64; 256], h: &[u32; 256]) {
 
 /// Counts the bytes of `part`, in four interleaved tables so that runs of one byte value do not
 /// wait on their own previous increment.
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 pub(crate) fn histogram(part: &[u8]) -> [u32; 256] {
     let mut h = [[0u32; 256]; 4];
     let mut quads = part.chunks_exact(4);
@@ -212,6 +214,7 @@ pub(crate) fn histogram(part: &[u8]) -> [u32; 256] {
 /// Appends the bitstream of `part`, which is `size` bytes long, to `out`. Four codes (at most 44
 /// bits, plus up to 7 pending) are gathered between stores; each store writes a whole 8-byte word
 /// and keeps the bits of the last partial byte pending, so there is no data-dependent branch.
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 fn pack(part: &[u8], code: &[(u64, u32); 256], size: usize, out: &mut Vec<u8>) {
     let start = out.len();
     // Room for the last word stored past the end; cut off below.

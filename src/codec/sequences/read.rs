@@ -102,7 +102,7 @@ fn decode_with(
         };
         let field = || format!("group {group} bitstream");
         let mut r = BitReader::new(stream).map_err(|e| bad(field(), at, e.to_string()))?;
-        d.group(&mut r, &s.tables, &s.cells, n)?;
+        decode_group(&mut d, &mut r, &s.tables, &s.cells, n)?;
         if !r.is_finished() {
             let what = if r.is_overflowed() {
                 "ends before its sequences do".to_string()
@@ -295,73 +295,72 @@ struct Decoding<'a> {
     seq: usize,
 }
 
-impl Decoding<'_> {
-    /// Decodes and executes the `n` sequences of a group from its bitstream.
-    #[inline(never)]
-    fn group(
-        &mut self,
-        r: &mut BitReader<'_>,
-        tables: &[DecodeTable; 3],
-        cells: &[Cells; 3],
-        n: usize,
-    ) -> Result<(), CodecError> {
-        let [tll, tof, tml] = cells;
-        let (tll, tof, tml) = (&*tll.0, &*tof.0, &*tml.0);
-        let mut st = [0usize; 3];
-        for (s, t) in st.iter_mut().zip(tables) {
-            *s = r.read(u32::from(t.accuracy_log())) as usize;
+/// Decodes and executes the `n` sequences of a group from its bitstream.
+#[inline(never)]
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
+fn decode_group(
+    d: &mut Decoding<'_>,
+    r: &mut BitReader<'_>,
+    tables: &[DecodeTable; 3],
+    cells: &[Cells; 3],
+    n: usize,
+) -> Result<(), CodecError> {
+    let [tll, tof, tml] = cells;
+    let (tll, tof, tml) = (&*tll.0, &*tof.0, &*tml.0);
+    let mut st = [0usize; 3];
+    for (s, t) in st.iter_mut().zip(tables) {
+        *s = r.read(u32::from(t.accuracy_log())) as usize;
+    }
+    r.refill();
+    let [mut sll, mut sof, mut sml] = st;
+    let out = &mut d.x;
+    let mut result = Ok(());
+    for i in 0..n {
+        let (cl, co, cm) = (tll[sll % CELLS], tof[sof % CELLS], tml[sml % CELLS]);
+        let (ol, om, oo) = (cl.extra(), cm.extra(), co.extra());
+        // At most 56 bits between refills: the three extra fields (up to 27 + 26 + 26 bits)
+        // and the three state updates (up to 9 + 9 + 8) share one refill when the fields
+        // take at most 30 bits, as they nearly always do.
+        let (of_x, ml_x, ll_x) = if ol + om + oo <= 30 {
+            (r.read(oo), r.read(om), r.read(ol))
+        } else {
+            let of_x = r.read(oo);
+            r.refill();
+            let ml_x = r.read(om);
+            r.refill();
+            (of_x, ml_x, r.read(ol))
+        };
+        if i + 1 < n {
+            sll = cl.next() + r.read(cl.nb()) as usize;
+            sml = cm.next() + r.read(cm.nb()) as usize;
+            sof = co.next() + r.read(co.nb()) as usize;
         }
         r.refill();
-        let [mut sll, mut sof, mut sml] = st;
-        let out = &mut self.x;
-        let mut result = Ok(());
-        for i in 0..n {
-            let (cl, co, cm) = (tll[sll % CELLS], tof[sof % CELLS], tml[sml % CELLS]);
-            let (ol, om, oo) = (cl.extra(), cm.extra(), co.extra());
-            // At most 56 bits between refills: the three extra fields (up to 27 + 26 + 26 bits)
-            // and the three state updates (up to 9 + 9 + 8) share one refill when the fields
-            // take at most 30 bits, as they nearly always do.
-            let (of_x, ml_x, ll_x) = if ol + om + oo <= 30 {
-                (r.read(oo), r.read(om), r.read(ol))
-            } else {
-                let of_x = r.read(oo);
-                r.refill();
-                let ml_x = r.read(om);
-                r.refill();
-                (of_x, ml_x, r.read(ol))
-            };
-            if i + 1 < n {
-                sll = cl.next() + r.read(cl.nb()) as usize;
-                sml = cm.next() + r.read(cm.nb()) as usize;
-                sof = co.next() + r.read(co.nb()) as usize;
-            }
-            r.refill();
-            let ll = (cl.base() + ll_x as u32) as usize;
-            let ml = (cm.base() + ml_x as u32) as usize + MIN_MATCH;
-            let kind = co.kind();
-            let dist = if kind == 0 {
-                let slot = co.base() as usize & 3;
-                let d = out.reps[slot];
-                use_slot(&mut out.reps, slot);
-                d
-            } else if kind == KIND_RUN {
-                co.base() as usize
-            } else {
-                let d = (co.base() + of_x as u32) as usize;
-                push_offset(&mut out.reps, d);
-                d
-            };
-            if let Err(e) = out.execute(ll, ml, dist) {
-                result = Err(e.at(self.seq + i, out.out.len()));
-                self.seq += i;
-                break;
-            }
+        let ll = (cl.base() + ll_x as u32) as usize;
+        let ml = (cm.base() + ml_x as u32) as usize + MIN_MATCH;
+        let kind = co.kind();
+        let dist = if kind == 0 {
+            let slot = co.base() as usize & 3;
+            let d = out.reps[slot];
+            use_slot(&mut out.reps, slot);
+            d
+        } else if kind == KIND_RUN {
+            co.base() as usize
+        } else {
+            let d = (co.base() + of_x as u32) as usize;
+            push_offset(&mut out.reps, d);
+            d
+        };
+        if let Err(e) = out.execute(ll, ml, dist) {
+            result = Err(e.at(d.seq + i, out.out.len()));
+            d.seq += i;
+            break;
         }
-        if result.is_ok() {
-            self.seq += n;
-        }
-        result
     }
+    if result.is_ok() {
+        d.seq += n;
+    }
+    result
 }
 
 /// Why a sequence cannot be executed (made a [`CodecError`] with its number by [`Fault::at`]).

@@ -75,6 +75,7 @@ pub(crate) fn write(
     }
 }
 
+#[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let mut counts = [[0u32; 64]; 3];
     let [ll, of, ml] = &mut *s.codes;

@@ -369,13 +369,15 @@ pub(crate) fn encode_from(
         let len = match reader.as_mut() {
             Some(r) => {
                 // Read in chunks, growing the buffer only as data arrives (a 23-byte input with a
-                // 256 MiB segment size does not write 256 MiB).
-                raw.clear();
+                // 256 MiB segment size does not write 256 MiB). The bytes a buffer kept from its
+                // last segment are read over, not zeroed first.
                 let mut n = 0;
                 while n < seg {
                     let step = (seg - n).min(1 << 20);
-                    raw.resize(n + step, 0);
-                    let got = read_full(&mut **r, &mut raw[n..])?;
+                    if raw.len() < n + step {
+                        raw.resize(n + step, 0);
+                    }
+                    let got = read_full(&mut **r, &mut raw[n..n + step])?;
                     n += got;
                     if got < step {
                         break;

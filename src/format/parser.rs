@@ -162,14 +162,19 @@ impl<R: Read> StreamParser<R> {
             return bad(what);
         }
         // Grow the buffer as bytes arrive: a header claiming a large payload costs memory only
-        // for the bytes actually delivered (plus one chunk).
-        payload.clear();
+        // for the bytes actually delivered (plus one chunk). The bytes it kept from the last
+        // payload are read over, not zeroed first.
         let want = h.enc_len as usize;
-        while payload.len() < want {
-            let old = payload.len();
-            payload.resize(old + (want - old).min(1 << 20), 0);
-            self.fill(&mut payload[old..], "a segment payload")?;
+        let mut got = 0;
+        while got < want {
+            let end = got + (want - got).min(1 << 20);
+            if payload.len() < end {
+                payload.resize(end, 0);
+            }
+            self.fill(&mut payload[got..end], "a segment payload")?;
+            got = end;
         }
+        payload.truncate(want);
         if let Some(e) = crate::segment::version_payload_error(&h, fh.version, payload, at) {
             return Err(e);
         }

@@ -21,17 +21,17 @@ use crate::format::{
 use crate::options::Options;
 use crate::segment;
 use crate::stats::Stats;
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::bounded;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod indexed;
+mod pool;
 use indexed::{IndexedFile, IndexedSegment};
+use pool::{Cancel, Pool};
 
 /// Where the input of a run comes from.
 pub enum Source<'a> {
@@ -43,79 +43,6 @@ pub enum Source<'a> {
 
 /// Called by the consumer after each segment with (bytes read so far, bytes written so far).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
-
-/// A fixed set of reusable buffers; `get` blocks while all are in flight.
-struct Pool {
-    tx: Sender<Vec<u8>>,
-    rx: Receiver<Vec<u8>>,
-    touch: bool,
-}
-
-impl Pool {
-    /// `n` buffers of `capacity` bytes. With `touch`, [`Pool::prepare`] writes a buffer's pages once
-    /// on its first use, so a run's memory is the same fixed amount whatever the data (how much of
-    /// a buffer a segment uses depends on how well it compresses): flat and equal to the estimate,
-    /// not creeping up with the input. Firing `cancel` wakes a `get` blocked on this pool.
-    fn new(n: usize, capacity: usize, touch: bool, cancel: &Cancel) -> Pool {
-        let (tx, rx) = bounded(n);
-        for _ in 0..n {
-            tx.send(Vec::with_capacity(capacity))
-                .expect("pool has room");
-        }
-        cancel
-            .wake
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(tx.clone());
-        Pool { tx, rx, touch }
-    }
-
-    /// Called by a worker before it fills `b`: touches a fresh buffer's pages (on the worker, so
-    /// the page faults of different buffers are taken in parallel). A fresh buffer is one that
-    /// was never filled: every job leaves its buffers non-empty.
-    fn prepare(&self, b: &mut Vec<u8>) {
-        if self.touch && b.is_empty() && b.capacity() > 0 {
-            b.resize(b.capacity(), 0x5a);
-            b.clear();
-        }
-    }
-
-    /// A buffer, or `None` once `cancel` has fired (the consumer failed and will not return
-    /// buffers).
-    fn get(&self, cancel: &Cancel) -> Option<Vec<u8>> {
-        let b = self.rx.recv().ok()?;
-        (!cancel.fired()).then_some(b)
-    }
-    fn put(&self, b: Vec<u8>) {
-        let _ = self.tx.try_send(b);
-    }
-}
-
-/// Tells a producer to give up once the consumer has failed. Firing sets the flag, then puts an
-/// empty (unallocated) buffer in every pool, which wakes a producer blocked on one; [`Pool::get`]
-/// checks the flag after every wait.
-struct Cancel {
-    fired: AtomicBool,
-    wake: Mutex<Vec<Sender<Vec<u8>>>>,
-}
-
-impl Cancel {
-    fn new() -> Cancel {
-        Cancel {
-            fired: AtomicBool::new(false),
-            wake: Mutex::new(Vec::new()),
-        }
-    }
-    fn fire(&self) {
-        self.fired.store(true, Ordering::SeqCst);
-        for tx in self.wake.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = tx.try_send(Vec::new());
-        }
-    }
-    fn fired(&self) -> bool {
-        self.fired.load(Ordering::SeqCst)
-    }
-}
 
 /// Runs `produce` on a helper thread, `work` on a pool of `threads`, and `consume` on the calling
 /// thread in production order, with at most `window` results queued. The first error wins; a worker

@@ -33,11 +33,12 @@ impl Pool {
 
     /// Called by a worker before it fills `b`: touches a fresh buffer's pages (on the worker, so
     /// the page faults of different buffers are taken in parallel). A fresh buffer is one that
-    /// was never filled: every job leaves its buffers non-empty.
+    /// was never filled: every job leaves its buffers non-empty. The buffer is left at its full
+    /// length: every job sets the length it needs (or clears it) and writes over the bytes, so
+    /// its pages are written once here, not a second time by a zero-filling `resize`.
     pub(super) fn prepare(&self, b: &mut Vec<u8>) {
         if self.touch && b.is_empty() && b.capacity() > 0 {
             b.resize(b.capacity(), 0x5a);
-            b.clear();
         }
     }
 

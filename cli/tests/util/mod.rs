@@ -219,6 +219,16 @@ pub fn assert_unchanged(p: &Path, s: &Snapshot) {
     assert_eq!(now.mtime, s.mtime, "{} mtime changed", p.display());
 }
 
+/// Asserts that no temporary output (`*.sigma-tmp`) is left in the directory.
+pub fn no_temp_files(sigma: &Sigma) {
+    let tmp: Vec<String> = sigma
+        .list()
+        .into_iter()
+        .filter(|n| n.ends_with(".sigma-tmp"))
+        .collect();
+    assert!(tmp.is_empty(), "temporary files left: {tmp:?}");
+}
+
 /// The length of `p`, 0 when it does not exist.
 pub fn len_of(p: &Path) -> u64 {
     fs::metadata(p).map_or(0, |m| m.len())

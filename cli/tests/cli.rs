@@ -7,17 +7,6 @@ mod util;
 use std::os::unix::fs::PermissionsExt;
 use util::*;
 
-const SEG: u32 = 4096;
-
-fn data() -> Vec<u8> {
-    mixed(5 * SEG as usize + 123, SEG as usize, 61)
-}
-
-/// What the library writes for `data()` with the options the tests pass to the binary.
-fn lib_encoding(data: &[u8], level: u8) -> Vec<u8> {
-    encode_bytes(data, &opts(1, level, SEG))
-}
-
 /// `sigma encode` arguments for small segments.
 const ENC: [&str; 3] = ["encode", "--segment-size", "4K"];
 
@@ -28,7 +17,7 @@ fn args<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
 #[test]
 fn encode_writes_input_dot_sigma() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("a.txt", &d);
     let r = sigma.run(args(&ENC, &["-q", "a.txt"])).ok();
     assert!(r.stdout.is_empty());
@@ -40,7 +29,7 @@ fn encode_writes_input_dot_sigma() {
 #[test]
 fn decode_strips_dot_sigma() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("report.csv.sigma", &lib_encoding(&d, 3));
     let r = sigma.run(["decode", "-q", "report.csv.sigma"]).ok();
     assert!(r.stdout.is_empty());
@@ -61,7 +50,7 @@ fn decode_strips_dot_sigma() {
 #[test]
 fn decode_without_suffix_needs_an_output() {
     let sigma = Sigma::new();
-    let enc = lib_encoding(&data(), 3);
+    let enc = lib_encoding(&cli_data(), 3);
     sigma.create("data.bin", &enc);
     sigma.create(".sigma", &enc);
     for name in ["data.bin", ".sigma"] {
@@ -72,15 +61,15 @@ fn decode_without_suffix_needs_an_output() {
     }
     // With -o or -c it is fine.
     sigma.run(["decode", "-q", "-o", "out", "data.bin"]).ok();
-    assert!(sigma.read("out") == data());
+    assert!(sigma.read("out") == cli_data());
     let r = sigma.run(["decode", "-q", "-c", "data.bin"]).ok();
-    assert!(r.stdout == data());
+    assert!(r.stdout == cli_data());
 }
 
 #[test]
 fn existing_output_is_not_overwritten_without_force() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("a.txt", &d);
     sigma.create("a.txt.sigma", b"precious");
     let r = sigma.run(args(&ENC, &["a.txt"])).expect_code(1);
@@ -164,7 +153,7 @@ fn runtime_errors_exit_1() {
 #[test]
 fn dash_c_writes_to_stdout() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("a.txt", &d);
     let r = sigma
         .run(args(&ENC, &["-q", "-c", "-l", "7", "a.txt"]))
@@ -186,7 +175,11 @@ fn dash_c_writes_to_stdout() {
 #[test]
 fn stdin_to_stdout_pipe_roundtrip() {
     let sigma = Sigma::new();
-    for (d, level) in [(data(), "1"), (Vec::new(), "3"), (text(100_000, 3), "9")] {
+    for (d, level) in [
+        (cli_data(), "1"),
+        (Vec::new(), "3"),
+        (text(100_000, 3), "9"),
+    ] {
         let enc = sigma
             .run_stdin(args(&ENC, &["-q", "-c", "-l", level, "-"]), &d)
             .ok()
@@ -210,7 +203,7 @@ fn stdin_to_stdout_pipe_roundtrip() {
 #[test]
 fn inputs_are_kept_unless_rm() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("a", &d);
     sigma.run(args(&ENC, &["-q", "a"])).ok();
     sigma.run(args(&ENC, &["-q", "-k", "-f", "a"])).ok();
@@ -235,7 +228,7 @@ fn inputs_are_kept_unless_rm() {
 #[test]
 fn quiet_and_summary_on_stderr() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("a", &d);
     for a in [
         args(&ENC, &["-q", "a"]),
@@ -275,7 +268,7 @@ fn quiet_and_summary_on_stderr() {
 #[test]
 fn output_gets_the_input_permissions() {
     let sigma = Sigma::new();
-    let p = sigma.create("a", &data());
+    let p = sigma.create("a", &cli_data());
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
     sigma.run(args(&ENC, &["-q", "a"])).ok();
     let mode = |n: &str| {
@@ -311,7 +304,7 @@ fn empty_input() {
 #[test]
 fn segment_size_defaults_by_level() {
     let sigma = Sigma::new();
-    sigma.create("a.txt", &data());
+    sigma.create("a.txt", &cli_data());
     let header_segment = |name: &str| {
         let r = sigma.run(["info", "--json", name]).ok();
         let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
@@ -332,14 +325,14 @@ fn segment_size_defaults_by_level() {
         sigma.run(a).ok();
         assert_eq!(header_segment(&out), want, "{opts:?}");
         let r = sigma.run(["decode", "-c", &out]).ok();
-        assert!(r.stdout == data(), "{opts:?}");
+        assert!(r.stdout == cli_data(), "{opts:?}");
     }
     // From a pipe the length is unknown: `auto` falls back to the level's size.
     for (level, want) in [("2", 4u64 << 20), ("9", 16 << 20)] {
         let r = sigma
             .run_stdin(
                 ["encode", "-c", "-l", level, "--segment-size", "auto", "-"],
-                &data(),
+                &cli_data(),
             )
             .ok();
         sigma.create("pipe.sigma", &r.stdout);

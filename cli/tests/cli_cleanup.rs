@@ -6,21 +6,10 @@ mod util;
 
 use util::*;
 
-const SEG: u32 = 4096;
-
-fn data() -> Vec<u8> {
-    mixed(5 * SEG as usize + 123, SEG as usize, 61)
-}
-
-/// What the library writes for `data()` with the options the tests pass to the binary.
-fn lib_encoding(data: &[u8], level: u8) -> Vec<u8> {
-    encode_bytes(data, &opts(1, level, SEG))
-}
-
 #[test]
 fn failed_decode_leaves_nothing_behind() {
     let sigma = Sigma::new();
-    let enc = lib_encoding(&data(), 3);
+    let enc = lib_encoding(&cli_data(), 3);
     let l = layout(&enc);
     let mut bad = enc.clone();
     // Damage the last segment, so good segments were written before the failure.
@@ -95,7 +84,7 @@ fn a_signal_removes_the_temporary_output() {
         let first = if cmd[0] == "encode" {
             text(50_000, 1)
         } else {
-            let enc = lib_encoding(&data(), 3);
+            let enc = lib_encoding(&cli_data(), 3);
             enc[..enc.len() / 2].to_vec()
         };
         stdin.write_all(&first).unwrap();
@@ -127,7 +116,7 @@ fn a_signal_removes_the_temporary_output() {
 #[test]
 
 fn output_onto_the_input_never_loses_data() {
-    let d = data();
+    let d = cli_data();
     let enc = lib_encoding(&d, 3);
     for (name, contents, cmd) in [
         (

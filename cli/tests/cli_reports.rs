@@ -5,21 +5,10 @@ mod util;
 
 use util::*;
 
-const SEG: u32 = 4096;
-
-fn data() -> Vec<u8> {
-    mixed(5 * SEG as usize + 123, SEG as usize, 61)
-}
-
-/// What the library writes for `data()` with the options the tests pass to the binary.
-fn lib_encoding(data: &[u8], level: u8) -> Vec<u8> {
-    encode_bytes(data, &opts(1, level, SEG))
-}
-
 #[test]
 fn verify_good_and_damaged_files() {
     let sigma = Sigma::new();
-    let enc = lib_encoding(&data(), 3);
+    let enc = lib_encoding(&cli_data(), 3);
     sigma.create("good.sigma", &enc);
     let r = sigma.run(["verify", "good.sigma"]).ok();
     assert!(r.stdout.is_empty());
@@ -65,7 +54,7 @@ fn verify_good_and_damaged_files() {
 #[test]
 fn info_text_and_json() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     let enc = lib_encoding(&d, 4);
     let l = layout(&enc);
     sigma.create("x.sigma", &enc);
@@ -75,7 +64,7 @@ fn info_text_and_json() {
     assert_eq!(v["file"], "x.sigma");
     assert_eq!(v["format_version"], sigmalang::format::VERSION);
     assert_eq!(v["level"], 4);
-    assert_eq!(v["segment_size"], SEG);
+    assert_eq!(v["segment_size"], CLI_SEG);
     assert_eq!(v["segments"], 6);
     assert_eq!(v["raw_bytes"], d.len() as u64);
     assert_eq!(v["encoded_bytes"], enc.len() as u64);
@@ -128,7 +117,7 @@ fn info_text_and_json() {
 #[test]
 fn bench_reports_every_mode_and_thread_count() {
     let sigma = Sigma::new();
-    let d = data();
+    let d = cli_data();
     sigma.create("in", &d);
     let json = |threads: &str| -> serde_json::Value {
         let r = sigma

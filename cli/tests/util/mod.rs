@@ -219,6 +219,20 @@ pub fn assert_unchanged(p: &Path, s: &Snapshot) {
     assert_eq!(now.mtime, s.mtime, "{} mtime changed", p.display());
 }
 
+/// The segment size of the `cli*.rs` tests' data and library encodings (`--segment-size 4K`).
+pub const CLI_SEG: u32 = 4096;
+
+/// The input of the `cli*.rs` tests: five segments of mixed text and noise and a short one.
+pub fn cli_data() -> Vec<u8> {
+    mixed(5 * CLI_SEG as usize + 123, CLI_SEG as usize, 61)
+}
+
+/// What the library writes for `data` at `level` with the options the `cli*.rs` tests pass to
+/// the binary (`--segment-size 4K`, one thread).
+pub fn lib_encoding(data: &[u8], level: u8) -> Vec<u8> {
+    encode_bytes(data, &opts(1, level, CLI_SEG))
+}
+
 /// Asserts that no temporary output (`*.sigma-tmp`) is left in the directory.
 pub fn no_temp_files(sigma: &Sigma) {
     let tmp: Vec<String> = sigma

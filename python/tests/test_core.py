@@ -4,7 +4,8 @@ join(), and the GIL being released. open() and file objects are in test_open.py,
 test_errors.py, sigmalang.dask in test_dask.py.
 
 Data is made in helpers.py, small; the CLI comparisons run when a `sigma` binary is built
-(SIGMA_BIN, or the newer of target/release/sigma and target/debug/sigma) and are skipped otherwise.
+($SIGMALANG_TEST_SIGMA or $SIGMA_BIN, else the newer of target/release/sigma and
+target/debug/sigma) and are skipped otherwise.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def sigma_bin():
-    """The `sigma` CLI to compare with, or None."""
-    env = os.environ.get("SIGMA_BIN")
+    """The `sigma` CLI to compare with, or None: $SIGMALANG_TEST_SIGMA (what scripts/test.sh
+    sets; as in test_dask.py), or $SIGMA_BIN, else the newer build."""
+    env = os.environ.get("SIGMALANG_TEST_SIGMA") or os.environ.get("SIGMA_BIN")
     if env:
         return env if Path(env).exists() else None
     found = [p for p in (ROOT / "target/release/sigma", ROOT / "target/debug/sigma") if p.exists()]

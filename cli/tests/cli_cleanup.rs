@@ -48,22 +48,9 @@ fn failed_decode_leaves_nothing_behind() {
     no_temp_files(&sigma);
 }
 
-/// Waits (up to 20 s) until a directory entry satisfies `pred`.
-fn wait_for(sigma: &Sigma, pred: impl Fn(&str) -> bool) -> bool {
-    let t = std::time::Instant::now();
-    while t.elapsed() < std::time::Duration::from_secs(20) {
-        if sigma.list().iter().any(|n| pred(n)) {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    false
-}
-
 #[test]
 fn a_signal_removes_the_temporary_output() {
     use std::io::Write;
-    use std::process::Stdio;
     for (signal, cmd) in [
         (
             "-INT",
@@ -72,13 +59,7 @@ fn a_signal_removes_the_temporary_output() {
         ("-TERM", vec!["decode", "-o", "out", "-"]),
     ] {
         let sigma = Sigma::new();
-        let mut child = sigma
-            .command(&cmd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = sigma.spawn_fed(&cmd);
         // Some input, then the pipe stays open: the run is in progress until the signal.
         let mut stdin = child.stdin.take().unwrap();
         let first = if cmd[0] == "encode" {
@@ -89,18 +70,17 @@ fn a_signal_removes_the_temporary_output() {
         };
         stdin.write_all(&first).unwrap();
         assert!(
-            wait_for(&sigma, |n| n.ends_with(".sigma-tmp")),
+            wait_until(std::time::Duration::from_secs(20), || sigma
+                .list()
+                .iter()
+                .any(|n| n.ends_with(".sigma-tmp"))),
             "{cmd:?}: no temporary output appeared: {:?}",
             sigma.list()
         );
         // The temporary file is registered for cleanup just after it is created: give the
         // command a moment to get there and block on stdin.
         std::thread::sleep(std::time::Duration::from_millis(200));
-        let st = std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(st.success());
+        send_signal(signal, child.id());
         let out = child.wait_with_output().unwrap();
         drop(stdin);
         let want = if signal == "-INT" { 130 } else { 143 };

@@ -358,13 +358,7 @@ fn interrupt_stdin_run(sig: &str, decode: bool) {
             data[..100_000].to_vec(),
         )
     };
-    let mut child = sigma
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sigma.spawn_fed(args);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&feed).unwrap();
     stdin.flush().unwrap();

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
 use sigmalang::Error;
-use util::{assert_unchanged, corrupt_payload, snapshot, Sigma};
+use util::{assert_unchanged, corrupt_payload, no_temp_files, snapshot, Sigma};
 
 const SEG: usize = 4096;
 
@@ -270,10 +270,5 @@ fn range_reads_only_the_segments_it_needs() {
         .expect_code(1);
     assert!(run.stderr.contains("segment 8"), "{}", run.stderr);
     assert!(!sigma.exists("x"));
-    let left: Vec<String> = sigma
-        .list()
-        .into_iter()
-        .filter(|n| n.ends_with(".sigma-tmp"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    no_temp_files(&sigma);
 }

@@ -156,8 +156,25 @@ impl Sigma {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        self.start(args, Stdio::null())
+    }
+
+    /// [`Sigma::spawn`] fed through a pipe: stdin piped (take it from the child to write to it).
+    pub fn spawn_fed<I, S>(&self, args: I) -> process::Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.start(args, Stdio::piped())
+    }
+
+    fn start<I, S>(&self, args: I, stdin: Stdio) -> process::Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
         let mut c = self.command(args);
-        c.stdin(Stdio::null()).stdout(Stdio::null());
+        c.stdin(stdin).stdout(Stdio::null());
         c.stderr(Stdio::piped()).spawn().expect("spawn sigma")
     }
 }

@@ -58,7 +58,7 @@ impl PartHeader {
         b[24..32].copy_from_slice(&self.input_len.to_le_bytes());
         b[32..40].copy_from_slice(&self.first.to_le_bytes());
         b[40..44].copy_from_slice(&self.count.to_le_bytes());
-        let c = xxhash_rust::xxh32::xxh32(&b[..44], 0);
+        let c = crate::format::check(&b[..44]);
         b[44..48].copy_from_slice(&c.to_le_bytes());
         b
     }
@@ -72,7 +72,7 @@ impl PartHeader {
         }
         let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
         let le64 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-        if xxhash_rust::xxh32::xxh32(&b[..44], 0) != le32(44) {
+        if crate::format::check(&b[..44]) != le32(44) {
             return bad("part header check value mismatch".into());
         }
         if b[5] != 0 || b[7] != 0 || b[20..24] != [0; 4] {

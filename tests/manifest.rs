@@ -12,7 +12,7 @@ const LIBRARY: &[(&str, &str)] = &[
     ("rayon", "the pipeline's worker pool"),
     ("crossbeam-channel", "the pipeline's bounded channels"),
     ("num_cpus", "threads(0) = one per core"),
-    ("xxhash-rust", "the format's checksums"),
+    ("twox-hash", "the format's checksums (xxh32, xxh3)"),
     ("thiserror", "the error enums"),
     ("tempfile", "sigmalang::output's temporary files"),
     (

@@ -3,6 +3,7 @@
 //! validated index read from a seekable stream.
 
 use super::*;
+use std::hash::Hasher as _;
 
 /// One entry of the index: where a segment is, in the original and in the encoded stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +133,7 @@ impl IndexBuilder {
     /// A new builder; `keep_entries` = false keeps O(1) memory (for verification while streaming).
     pub fn new(keep_entries: bool) -> IndexBuilder {
         let mut index_hash = Xxh3::new();
-        index_hash.update(&INDEX_MAGIC);
+        index_hash.write(&INDEX_MAGIC);
         IndexBuilder {
             entries: Vec::new(),
             keep_entries,
@@ -147,8 +148,8 @@ impl IndexBuilder {
     pub fn push(&mut self, e: IndexEntry) {
         // The count precedes the entries on disk but is unknown until the end, so the index check
         // hashes the entries and then the count (see docs/FORMAT.md).
-        self.index_hash.update(&e.to_bytes());
-        self.stream_hash.update(&e.raw_hash.to_le_bytes());
+        self.index_hash.write(&e.to_bytes());
+        self.stream_hash.write(&e.raw_hash.to_le_bytes());
         self.count += 1;
         self.raw_len += u64::from(e.raw_len);
         if self.keep_entries {
@@ -168,8 +169,8 @@ impl IndexBuilder {
 
     fn index_check(&self) -> u32 {
         let mut h = self.index_hash.clone();
-        h.update(&self.count.to_le_bytes());
-        h.digest() as u32
+        h.write(&self.count.to_le_bytes());
+        h.finish() as u32
     }
 
     /// The footer for an index written at `index_offset`.
@@ -178,7 +179,7 @@ impl IndexBuilder {
             segments: self.count,
             raw_len: self.raw_len,
             index_offset,
-            stream_hash: self.stream_hash.digest(),
+            stream_hash: self.stream_hash.finish(),
         }
     }
 

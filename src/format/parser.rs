@@ -5,6 +5,7 @@
 //! header, segments, index and footer, checked the same way); anything else is an error.
 
 use super::*;
+use std::hash::Hasher as _;
 use std::io::{self, Read};
 
 /// Parses ΣLANG streams front to back: one stream, or several back to back.
@@ -205,16 +206,16 @@ impl<R: Read> StreamParser<R> {
             );
         }
         let mut h = Xxh3::new();
-        h.update(&INDEX_MAGIC);
+        h.write(&INDEX_MAGIC);
         let mut e = [0u8; INDEX_ENTRY_LEN];
         for _ in 0..count {
             self.fill(&mut e, "the index")?;
-            h.update(&e);
+            h.write(&e);
         }
-        h.update(&c);
+        h.write(&c);
         let mut stored = [0u8; 4];
         self.fill(&mut stored, "the index")?;
-        if h.digest() as u32 != check || u32::from_le_bytes(stored) != check {
+        if h.finish() as u32 != check || u32::from_le_bytes(stored) != check {
             return bad(at, "index does not match the segments".into());
         }
         let foot_at = self.offset;

@@ -8,7 +8,6 @@ use crate::format::{
 };
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use xxhash_rust::xxh32::xxh32;
 
 /// One stream as found by scanning: from its file header (or from where the previous stream
 /// ended) to its footer (or to where the next stream starts).
@@ -61,7 +60,7 @@ fn classify(b: &[u8; FILE_HEADER_LEN]) -> HeaderKind {
     if b[0..4] != FILE_MAGIC {
         return HeaderKind::NotHeader;
     }
-    if xxh32(&b[..12], 0) != u32::from_le_bytes(b[12..16].try_into().unwrap()) {
+    if crate::format::check(&b[..12]) != u32::from_le_bytes(b[12..16].try_into().unwrap()) {
         return HeaderKind::Damaged;
     }
     if !(MIN_VERSION..=VERSION).contains(&b[4]) {

@@ -314,9 +314,21 @@ mod tests {
             .collect();
         for len in (0..=1100).chain([4095, 4096, 4097, 65_537, 1 << 20]) {
             let d = &data[..len];
-            assert_eq!(raw_hash(d), xxhash_rust::xxh3::xxh3_64(d), "raw_hash, {len} bytes");
-            assert_eq!(payload_hash(d), xxhash_rust::xxh3::xxh3_64(d) as u32, "{len} bytes");
-            assert_eq!(check(d), xxhash_rust::xxh32::xxh32(d, 0), "check, {len} bytes");
+            assert_eq!(
+                raw_hash(d),
+                xxhash_rust::xxh3::xxh3_64(d),
+                "raw_hash, {len} bytes"
+            );
+            assert_eq!(
+                payload_hash(d),
+                xxhash_rust::xxh3::xxh3_64(d) as u32,
+                "{len} bytes"
+            );
+            assert_eq!(
+                check(d),
+                xxhash_rust::xxh32::xxh32(d, 0),
+                "check, {len} bytes"
+            );
             let mut h = Xxh3::new();
             for piece in d.chunks(len / 3 + 7) {
                 h.write(piece);

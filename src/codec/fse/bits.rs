@@ -145,6 +145,74 @@ impl BitWriter {
     }
 }
 
+impl BitWriter {
+    /// Runs `f` on this writer's stream with room made first for `bytes` more whole bytes: the
+    /// stream goes on in `f` through a [`Reserved`], whose writes need no check for room, and
+    /// whose position and accumulator the compiler keeps in registers. `f` must not write more
+    /// than `bytes` whole bytes (it panics if it does).
+    #[inline(always)]
+    pub fn with_room<R>(&mut self, bytes: usize, f: impl FnOnce(&mut Reserved<'_>) -> R) -> R {
+        let end = self.pos + bytes + 8;
+        if self.out.len() < end {
+            self.out.resize(end, 0);
+        }
+        let mut r = Reserved {
+            buf: &mut self.out[..end],
+            pos: self.pos,
+            acc: self.acc,
+            used: self.used,
+        };
+        let x = f(&mut r);
+        (self.pos, self.acc, self.used) = (r.pos, r.acc, r.used);
+        x
+    }
+}
+
+/// A [`BitWriter`]'s stream inside [`BitWriter::with_room`]: the same writes, on a buffer that
+/// already has the room for them.
+pub struct Reserved<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+    acc: u64,
+    used: u32,
+}
+
+impl Reserved<'_> {
+    /// [`BitWriter::write_unflushed`].
+    #[inline(always)]
+    pub fn write_unflushed(&mut self, value: u64, n: u32) {
+        let mask = (1u64 << (n & 63)) - 1;
+        self.write_exact_unflushed(value & mask, n);
+    }
+
+    /// [`BitWriter::write_exact_unflushed`].
+    #[inline(always)]
+    pub fn write_exact_unflushed(&mut self, value: u64, n: u32) {
+        debug_assert!(
+            self.used + n < 64,
+            "{} bits since the last flush",
+            self.used + n
+        );
+        debug_assert!(
+            n == 64 || value >> n == 0,
+            "{value:#x} has more than {n} bits"
+        );
+        self.acc |= value << (self.used & 63);
+        self.used += n;
+    }
+
+    /// [`BitWriter::flush`].
+    #[inline(always)]
+    pub fn flush(&mut self) {
+        // Below 64 bits are in use (every write keeps it so), so at most 7 whole bytes move.
+        let bytes = (self.used >> 3) as usize;
+        self.buf[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
+        self.pos += bytes;
+        self.acc >>= (bytes * 8) & 63;
+        self.used &= 7;
+    }
+}
+
 /// Bytes of room a writer starts with after what its buffer holds.
 const ROOM: usize = 256;
 

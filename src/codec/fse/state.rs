@@ -11,15 +11,30 @@
 //! fields in between: the decoder must read every field (state bits included) in exactly the
 //! reverse order of the encoder's writes.
 
-use super::table::TABLE_MASK;
+use super::table::{Coding, TABLE_MASK};
 use super::{BitReader, BitWriter, DecodeCell, DecodeTable, EncodeTable};
 
 /// An FSE encoder state over an [`EncodeTable`].
-#[derive(Clone, Copy, Debug)]
+///
+/// It keeps the address of the table's arrays rather than of the table: a loop that codes with
+/// a few states and stores bytes in between then holds it in a register, where through the table
+/// it reloads it after every store (a byte store may, for all the compiler knows, change the
+/// table's pointer).
+#[derive(Clone, Copy)]
 pub struct EncoderState<'t> {
-    table: &'t EncodeTable,
+    coding: &'t Coding,
+    log: u8,
     /// `size + table state`, in `size..2 * size`.
     state: u32,
+}
+
+impl std::fmt::Debug for EncoderState<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncoderState")
+            .field("accuracy_log", &self.log)
+            .field("state", &self.state)
+            .finish()
+    }
 }
 
 impl<'t> EncoderState<'t> {
@@ -31,10 +46,11 @@ impl<'t> EncoderState<'t> {
             table.can_encode(symbol),
             "symbol {symbol} has probability 0"
         );
-        let tr = table.transforms[usize::from(symbol)];
+        let tr = table.coding.transforms[usize::from(symbol)];
         EncoderState {
-            table,
-            state: u32::from(table.next_state[usize::from(tr.first) & TABLE_MASK]),
+            coding: &table.coding,
+            log: table.accuracy_log(),
+            state: u32::from(table.coding.next_state[usize::from(tr.first) & TABLE_MASK]),
         }
     }
 
@@ -61,22 +77,18 @@ impl<'t> EncoderState<'t> {
     /// several states into one write.
     #[inline(always)]
     pub fn encode_bits(&mut self, symbol: u8) -> (u64, u32) {
-        debug_assert!(
-            self.table.can_encode(symbol),
-            "symbol {symbol} has probability 0"
-        );
-        let tr = self.table.transforms[usize::from(symbol)];
+        let tr = self.coding.transforms[usize::from(symbol)];
+        debug_assert!(tr.states != 0, "symbol {symbol} has probability 0");
         let nb = (self.state + tr.delta_nb_bits) >> 16;
         let value = u64::from(self.state) & ((1u64 << nb) - 1);
         let index = ((self.state >> nb) as i32).wrapping_add(tr.delta_find_state) as usize;
-        self.state = u32::from(self.table.next_state[index & TABLE_MASK]);
+        self.state = u32::from(self.coding.next_state[index & TABLE_MASK]);
         (value, nb)
     }
 
     /// Writes the state (in `accuracy_log` bits), which the decoder reads first.
     pub fn flush(self, w: &mut BitWriter) {
-        let log = u32::from(self.table.accuracy_log());
-        w.write(u64::from(self.state), log);
+        w.write(u64::from(self.state), u32::from(self.log));
     }
 }
 

@@ -186,8 +186,14 @@ pub(super) struct SymbolTransform {
 #[derive(Clone)]
 pub struct EncodeTable {
     log: u8,
-    pub(super) next_state: Box<[u16; MAX_TABLE_SIZE]>,
-    pub(super) transforms: Box<[SymbolTransform; MAX_SYMBOLS]>,
+    pub(super) coding: Box<Coding>,
+}
+
+/// An encoding table's arrays, in one allocation: a coder reaches both from one address.
+#[derive(Clone)]
+pub(super) struct Coding {
+    pub(super) transforms: [SymbolTransform; MAX_SYMBOLS],
+    pub(super) next_state: [u16; MAX_TABLE_SIZE],
 }
 
 impl std::fmt::Debug for EncodeTable {
@@ -217,8 +223,10 @@ impl EncodeTable {
     fn empty() -> Self {
         EncodeTable {
             log: 0,
-            next_state: Box::new([0; MAX_TABLE_SIZE]),
-            transforms: Box::new([SymbolTransform::default(); MAX_SYMBOLS]),
+            coding: Box::new(Coding {
+                transforms: [SymbolTransform::default(); MAX_SYMBOLS],
+                next_state: [0; MAX_TABLE_SIZE],
+            }),
         }
     }
 
@@ -230,7 +238,7 @@ impl EncodeTable {
         spread(dist, &mut symbols);
         let mut fill = [0u16; MAX_SYMBOLS];
         let mut first = 0u32;
-        self.transforms.fill(SymbolTransform::default());
+        self.coding.transforms.fill(SymbolTransform::default());
         for (s, &p) in dist.probabilities().iter().enumerate() {
             let p32 = states_of(p);
             if p32 == 0 {
@@ -243,7 +251,7 @@ impl EncodeTable {
             } else {
                 log - highbit(p32 - 1)
             };
-            self.transforms[s] = SymbolTransform {
+            self.coding.transforms[s] = SymbolTransform {
                 delta_nb_bits: (max_bits << 16) - (p32 << max_bits),
                 delta_find_state: first as i32 - p32 as i32,
                 first: first as u16,
@@ -254,7 +262,7 @@ impl EncodeTable {
         }
         for (state, &s) in symbols[..size as usize].iter().enumerate() {
             let slot = &mut fill[usize::from(s)];
-            self.next_state[usize::from(*slot)] = (size as usize + state) as u16;
+            self.coding.next_state[usize::from(*slot)] = (size as usize + state) as u16;
             *slot += 1;
         }
         self.log = log as u8;
@@ -263,15 +271,15 @@ impl EncodeTable {
     /// Makes this the table of [`EncodeTable::rle`].
     pub fn set_rle(&mut self, symbol: u8) {
         self.log = 0;
-        self.transforms.fill(SymbolTransform::default());
+        self.coding.transforms.fill(SymbolTransform::default());
         // One state, y = 1: writes 0 bits and stays (1 >> 0) - 1 + 0 = index 0.
-        self.transforms[usize::from(symbol)] = SymbolTransform {
+        self.coding.transforms[usize::from(symbol)] = SymbolTransform {
             delta_nb_bits: 0,
             delta_find_state: -1,
             first: 0,
             states: 1,
         };
-        self.next_state[0] = 1;
+        self.coding.next_state[0] = 1;
     }
 
     /// The accuracy log: the final state takes this many bits.
@@ -281,7 +289,7 @@ impl EncodeTable {
 
     /// Whether `symbol` has a nonzero probability, i.e. can be coded with this table.
     pub fn can_encode(&self, symbol: u8) -> bool {
-        self.transforms[usize::from(symbol)].states != 0
+        self.coding.transforms[usize::from(symbol)].states != 0
     }
 }
 
@@ -360,12 +368,12 @@ pub(super) mod tests {
             if !enc.can_encode(s) {
                 continue;
             }
-            let tr = enc.transforms[usize::from(s)];
+            let tr = enc.coding.transforms[usize::from(s)];
             for y in size..2 * size {
                 let nb = (y + tr.delta_nb_bits) >> 16;
                 let idx = ((y >> nb) as i32 + tr.delta_find_state) as usize;
                 assert!(idx >= usize::from(tr.first) && idx < usize::from(tr.first + tr.states));
-                let next = u32::from(enc.next_state[idx]);
+                let next = u32::from(enc.coding.next_state[idx]);
                 assert!((size..2 * size).contains(&next));
                 let cell = dec.cells()[(next - size) as usize];
                 assert_eq!(cell.symbol, s);

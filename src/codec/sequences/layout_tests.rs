@@ -293,6 +293,28 @@ fn small_segments_take_the_smaller_layout() {
     );
 }
 
+/// A sequence with more extra bits than fit beside its state updates in one write: a literal run
+/// of 200 000 bytes (17 extra bits), then a copy of 60 000 bytes (15) from 200 000 bytes back
+/// (17). The writer puts such fields in parts, in the same order.
+#[test]
+fn sequences_with_long_fields_round_trip() {
+    let block = lcg_bytes(9, 200_000, &(0..=255).collect::<Vec<u8>>());
+    let data = [
+        &text(5_000, 4)[..],
+        &block,
+        &block[..60_000],
+        &text(5_000, 5),
+    ]
+    .concat();
+    for level in 2..=9 {
+        assert_eq!(
+            roundtrip(&data, level).0,
+            Some(Layout::Sequences),
+            "level {level}"
+        );
+    }
+}
+
 /// More than 4096 sequences: several groups, every one decoded.
 #[test]
 fn segments_of_several_groups_round_trip() {

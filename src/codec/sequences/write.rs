@@ -2,7 +2,9 @@
 //! the cheapest table of each field and one backward bitstream.
 
 use super::{Field, Seq, GROUP};
-use crate::codec::fse::{BitWriter, Distribution, EncodeTable, EncoderState, MIN_ACCURACY_LOG};
+use crate::codec::fse::{
+    BitWriter, Distribution, EncodeTable, EncoderState, Reserved, MIN_ACCURACY_LOG,
+};
 use crate::codec::huffman;
 
 /// The table a field used in the previous group (what table mode 3, repeat, reuses).
@@ -36,9 +38,8 @@ impl Choice {
 
 /// The writer's reusable buffers and tables (one per thread, in the match finder).
 pub(crate) struct Scratch {
-    /// The codes of a group's sequences: literal length, offset, match length.
-    codes: Box<[[u8; GROUP]; 3]>,
-    extras: Box<[Extra; GROUP]>,
+    /// The group's sequences as they are coded.
+    coded: Box<[Coded; GROUP]>,
     tables: [EncodeTable; 3],
     prev: [Option<Table>; 3],
     description: Vec<u8>,
@@ -48,8 +49,7 @@ impl Default for Scratch {
     fn default() -> Self {
         let t = || EncodeTable::rle(0);
         Scratch {
-            codes: Box::new([[0; GROUP]; 3]),
-            extras: Box::new([Extra::default(); GROUP]),
+            coded: Box::new([Coded::default(); GROUP]),
             tables: [t(), t(), t()],
             prev: [None, None, None],
             description: Vec::new(),
@@ -78,20 +78,18 @@ pub(crate) fn write(
 #[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let mut counts = [[0u32; 64]; 3];
-    let [ll, of, ml] = &mut *s.codes;
-    for (i, q) in group.iter().enumerate() {
+    for (c, q) in s.coded.iter_mut().zip(group) {
         let [(llc, llx, llb), (ofc, ofx, ofb), (mlc, mlx, mlb)] = q.fields();
-        ll[i] = llc;
-        of[i] = ofc;
-        ml[i] = mlc;
         counts[0][usize::from(llc)] += 1;
         counts[1][usize::from(ofc)] += 1;
         counts[2][usize::from(mlc)] += 1;
-        s.extras[i] = Extra {
-            ll: llx,
-            ml: mlx,
-            of: ofx,
-            bits: [llb as u8, mlb as u8, ofb as u8],
+        // The extra bits in the order they are written, packed in one field (the shifts stay
+        // below 64: a length has at most 26 extra bits); used where they fit.
+        let bits = llb + mlb + ofb;
+        *c = Coded {
+            extra: u64::from(llx) | u64::from(mlx) << llb | u64::from(ofx) << (llb + mlb),
+            bits: if bits <= MAX_PACKED { bits as u8 } else { LONG },
+            codes: [llc, ofc, mlc],
         };
     }
     let modes_at = out.len();
@@ -125,28 +123,35 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let len_at = out.len();
     out.extend_from_slice(&[0; 4]);
     let mut w = BitWriter::with_buffer(std::mem::take(out));
-    let [ll, of, ml] = &*s.codes;
     let [tll, tof, tml] = &s.tables;
-    let extras = &s.extras[..];
+    let coded = &s.coded[..group.len()];
     let last = group.len() - 1;
-    let mut sll = EncoderState::new(tll, ll[last]);
-    let mut sof = EncoderState::new(tof, of[last]);
-    let mut sml = EncoderState::new(tml, ml[last]);
+    let [ll, of, ml] = coded[last].codes;
+    let mut sll = EncoderState::new(tll, ll);
+    let mut sof = EncoderState::new(tof, of);
+    let mut sml = EncoderState::new(tml, ml);
     w.flush();
-    write_extras(&mut w, &extras[last], 0, 0);
-    for i in (0..last).rev() {
-        // At most 56 bits between flushes: the three states take up to 26.
-        w.flush();
-        let (v0, n0) = sof.encode_bits(of[i]);
-        let (v1, n1) = sml.encode_bits(ml[i]);
-        let (v2, n2) = sll.encode_bits(ll[i]);
-        write_extras(
-            &mut w,
-            &extras[i],
-            v0 | v1 << n0 | v2 << (n0 + n1),
-            n0 + n1 + n2,
-        );
+    // Room for the group's bits: its extra bits exactly, and the most its state updates can
+    // take (each at most its table's accuracy log).
+    let mut bits = 0u64;
+    for f in Field::ALL {
+        let log = u64::from(s.tables[f as usize].accuracy_log());
+        for (code, &count) in counts[f as usize][..f.symbols()].iter().enumerate() {
+            bits += u64::from(count) * (u64::from(f.extra_bits(code as u8)) + log);
+        }
     }
+    w.with_room(bits.div_ceil(8) as usize, |r| {
+        write_extras(r, &coded[last], &group[last], 0, 0);
+        for (c, q) in coded[..last].iter().zip(group).rev() {
+            // At most 63 bits between flushes: 7 left over, the three states' 26 and 30 more.
+            r.flush();
+            let [ll, of, ml] = c.codes;
+            let (v0, n0) = sof.encode_bits(of);
+            let (v1, n1) = sml.encode_bits(ml);
+            let (v2, n2) = sll.encode_bits(ll);
+            write_extras(r, c, q, v0 | v1 << n0 | v2 << (n0 + n1), n0 + n1 + n2);
+        }
+    });
     w.flush();
     sml.flush(&mut w);
     sof.flush(&mut w);
@@ -156,32 +161,48 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
-/// A sequence's extra bits: values and bit counts (literal length, match length, offset).
+/// A sequence as the writer codes it: its three codes (literal length, offset, match length) and
+/// its extra bits.
 #[derive(Clone, Copy, Debug, Default)]
-struct Extra {
-    ll: u32,
-    ml: u32,
-    of: u32,
-    bits: [u8; 3],
+struct Coded {
+    /// The extra bits of the literal length, then those of the match length, then those of the
+    /// offset (in the reverse of the order the decoder reads them), when `bits` is not [`LONG`].
+    extra: u64,
+    /// How many bits `extra` holds, or [`LONG`] for more than [`MAX_PACKED`].
+    bits: u8,
+    codes: [u8; 3],
 }
 
+/// Most extra bits of a sequence written in one piece with its state updates: a flush leaves at
+/// most 7 bits in the accumulator, the states take up to 26, and the 64 bits hold 30 more.
+const MAX_PACKED: u32 = 30;
+/// [`Coded::bits`] of a sequence with more extra bits (long copies, far offsets): they are
+/// written in parts.
+const LONG: u8 = u8::MAX;
+
 /// Writes the `n` bits `states` of a sequence's state updates (at most 26, written first), then
-/// its extra bits in the reverse of the order the decoder reads them (offset, match length,
-/// literal length); right after a flush.
+/// its extra bits; right after a flush. `q` is the sequence `c` codes.
 #[inline(always)]
-fn write_extras(w: &mut BitWriter, e: &Extra, states: u64, n: u32) {
-    let [bl, bm, bo] = e.bits.map(u32::from);
-    if bl + bm + bo <= 30 {
-        let v = u64::from(e.ll) | u64::from(e.ml) << bl | u64::from(e.of) << (bl + bm);
-        w.write_exact_unflushed(states | v << n, n + bl + bm + bo);
+fn write_extras(w: &mut Reserved<'_>, c: &Coded, q: &Seq, states: u64, n: u32) {
+    if c.bits != LONG {
+        w.write_exact_unflushed(states | c.extra << n, n + u32::from(c.bits));
     } else {
-        w.write_exact_unflushed(states, n);
-        w.flush();
-        w.write_unflushed(u64::from(e.ll), bl);
-        w.write_unflushed(u64::from(e.ml), bm);
-        w.flush();
-        w.write_unflushed(u64::from(e.of), bo);
+        write_long(w, q, states, n);
     }
+}
+
+/// [`write_extras`] of a sequence with more than [`MAX_PACKED`] extra bits. Inlined although
+/// rare: a call would take the writer's address, and the writer could then no longer live in
+/// registers.
+#[inline(always)]
+fn write_long(w: &mut Reserved<'_>, q: &Seq, states: u64, n: u32) {
+    let [(_, llx, llb), (_, ofx, ofb), (_, mlx, mlb)] = q.fields();
+    w.write_exact_unflushed(states, n);
+    w.flush();
+    w.write_unflushed(u64::from(llx), llb);
+    w.write_unflushed(u64::from(mlx), mlb);
+    w.flush();
+    w.write_unflushed(u64::from(ofx), ofb);
 }
 
 /// The cheapest way to code a field whose codes in this group have `counts`: estimated bits of

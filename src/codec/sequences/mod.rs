@@ -117,7 +117,7 @@ pub(crate) fn length_code(v: u32) -> (u8, u32) {
     // Most lengths are below 64, where a table answers without a hard-to-predict branch at 16.
     if v < 64 {
         let c = SMALL_LENGTH_CODES[v as usize];
-        return (c, u32::from(LENGTH_CODES[usize::from(c)].1));
+        return (c, u32::from(LENGTH_CODES[usize::from(c) & 63].1));
     }
     let b = 31 - v.leading_zeros();
     let half = (v >> (b - 1)) & 1;
@@ -183,9 +183,9 @@ impl Seq {
         let m = self.match_len - MIN_MATCH as u32;
         let (ml, ml_bits) = length_code(m);
         [
-            (ll, self.lit_len - LENGTH_CODES[usize::from(ll)].0, ll_bits),
+            (ll, self.lit_len - LENGTH_CODES[usize::from(ll) & 63].0, ll_bits),
             self.offset_code(),
-            (ml, m - LENGTH_CODES[usize::from(ml)].0, ml_bits),
+            (ml, m - LENGTH_CODES[usize::from(ml) & 63].0, ml_bits),
         ]
     }
 

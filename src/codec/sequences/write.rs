@@ -80,9 +80,10 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let mut counts = [[0u32; 64]; 3];
     for (c, q) in s.coded.iter_mut().zip(group) {
         let [(llc, llx, llb), (ofc, ofx, ofb), (mlc, mlx, mlb)] = q.fields();
-        counts[0][usize::from(llc)] += 1;
-        counts[1][usize::from(ofc)] += 1;
-        counts[2][usize::from(mlc)] += 1;
+        // Codes are below 64 (the mask only spares the bounds checks).
+        counts[0][usize::from(llc) & 63] += 1;
+        counts[1][usize::from(ofc) & 63] += 1;
+        counts[2][usize::from(mlc) & 63] += 1;
         // The extra bits in the order they are written, packed in one field (the shifts stay
         // below 64: a length has at most 26 extra bits); used where they fit.
         let bits = llb + mlb + ofb;

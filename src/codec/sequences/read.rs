@@ -300,11 +300,15 @@ struct Decoding<'a> {
 #[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 fn decode_group(
     d: &mut Decoding<'_>,
-    r: &mut BitReader<'_>,
+    reader: &mut BitReader<'_>,
     tables: &[DecodeTable; 3],
     cells: &[Cells; 3],
     n: usize,
 ) -> Result<(), CodecError> {
+    // The reader and the output's cursors as locals, written back at the end: kept in registers
+    // in the loop, where through the references they are stored and loaded at every sequence.
+    let mut rl = reader.clone();
+    let r = &mut rl;
     let [tll, tof, tml] = cells;
     let (tll, tof, tml) = (&*tll.0, &*tof.0, &*tml.0);
     let mut st = [0usize; 3];
@@ -313,7 +317,14 @@ fn decode_group(
     }
     r.refill();
     let [mut sll, mut sof, mut sml] = st;
-    let out = &mut d.x;
+    let mut x = Exec {
+        out: &mut *d.x.out,
+        op: d.x.op,
+        lits: d.x.lits,
+        lp: d.x.lp,
+        reps: d.x.reps,
+    };
+    let out = &mut x;
     let mut result = Ok(());
     for i in 0..n {
         let (cl, co, cm) = (tll[sll % CELLS], tof[sof % CELLS], tml[sml % CELLS]);
@@ -357,6 +368,8 @@ fn decode_group(
             break;
         }
     }
+    (d.x.op, d.x.lp, d.x.reps) = (x.op, x.lp, x.reps);
+    *reader = rl;
     if result.is_ok() {
         d.seq += n;
     }

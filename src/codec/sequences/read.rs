@@ -14,14 +14,14 @@ use crate::error::{CodecError, Pos};
 struct Scratch {
     lits: Vec<u8>,
     tables: [DecodeTable; 3],
-    cells: [Cells; 3],
+    cells: Cells,
 }
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch {
         lits: Vec::new(),
         tables: [DecodeTable::rle(0), DecodeTable::rle(0), DecodeTable::rle(0)],
-        cells: Default::default(),
+        cells: Cells::default(),
     });
 }
 
@@ -148,7 +148,7 @@ fn read_tables(
     mut at: usize,
     group: usize,
     tables: &mut [DecodeTable; 3],
-    cells: &mut [Cells; 3],
+    cells: &mut Cells,
 ) -> Result<usize, CodecError> {
     let field = |what: &str| format!("group {group} {what}");
     let Some(&modes) = input.get(at) else {
@@ -212,7 +212,7 @@ fn read_tables(
                 continue;
             }
         }
-        cells[f as usize].derive(f, t);
+        cells.derive(f, t);
     }
     Ok(at)
 }
@@ -259,19 +259,20 @@ const KIND_NEW: u8 = 2;
 /// States of the largest table (accuracy log 9).
 const CELLS: usize = 512;
 
-/// A field's table as [`Cell`]s.
-pub(super) struct Cells(Box<[Cell; CELLS]>);
+/// The three fields' tables as [`Cell`]s, in table order, in one allocation: the group loop
+/// keeps one address for all three.
+pub(super) struct Cells(Box<[[Cell; CELLS]; 3]>);
 
 impl Default for Cells {
     fn default() -> Self {
-        Cells(Box::new([Cell::default(); CELLS]))
+        Cells(Box::new([[Cell::default(); CELLS]; 3]))
     }
 }
 
 impl Cells {
     /// Derives the cells of field `f` from its decoding table.
     fn derive(&mut self, f: Field, t: &DecodeTable) {
-        for (cell, c) in self.0.iter_mut().zip(t.cells()) {
+        for (cell, c) in self.0[f as usize].iter_mut().zip(t.cells()) {
             let (base, extra) = match f {
                 Field::Offset if c.symbol >= NEW_CODE => {
                     let k = c.symbol - NEW_CODE;
@@ -302,15 +303,14 @@ fn decode_group(
     d: &mut Decoding<'_>,
     reader: &mut BitReader<'_>,
     tables: &[DecodeTable; 3],
-    cells: &[Cells; 3],
+    cells: &Cells,
     n: usize,
 ) -> Result<(), CodecError> {
     // The reader and the output's cursors as locals, written back at the end: kept in registers
     // in the loop, where through the references they are stored and loaded at every sequence.
     let mut rl = reader.clone();
     let r = &mut rl;
-    let [tll, tof, tml] = cells;
-    let (tll, tof, tml) = (&*tll.0, &*tof.0, &*tml.0);
+    let [tll, tof, tml] = &*cells.0;
     let mut st = [0usize; 3];
     for (s, t) in st.iter_mut().zip(tables) {
         *s = r.read(u32::from(t.accuracy_log())) as usize;

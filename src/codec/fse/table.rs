@@ -183,13 +183,16 @@ pub(super) struct SymbolTransform {
 ///
 /// Like [`DecodeTable`] it holds room for the largest table; [`EncodeTable::rebuild`] never
 /// allocates.
+///
+/// The arrays are inline (11 KiB): a coder of several fields keeps its tables side by side in one
+/// allocation, and reaches them all from one address.
 #[derive(Clone)]
 pub struct EncodeTable {
     log: u8,
-    pub(super) coding: Box<Coding>,
+    pub(super) coding: Coding,
 }
 
-/// An encoding table's arrays, in one allocation: a coder reaches both from one address.
+/// An encoding table's arrays: a coder reaches both from one address.
 #[derive(Clone)]
 pub(super) struct Coding {
     pub(super) transforms: [SymbolTransform; MAX_SYMBOLS],
@@ -223,10 +226,10 @@ impl EncodeTable {
     fn empty() -> Self {
         EncodeTable {
             log: 0,
-            coding: Box::new(Coding {
+            coding: Coding {
                 transforms: [SymbolTransform::default(); MAX_SYMBOLS],
                 next_state: [0; MAX_TABLE_SIZE],
-            }),
+            },
         }
     }
 

@@ -40,7 +40,8 @@ impl Choice {
 pub(crate) struct Scratch {
     /// The group's sequences as they are coded.
     coded: Box<[Coded; GROUP]>,
-    tables: [EncodeTable; 3],
+    /// The tables of the three fields, side by side.
+    tables: Box<[EncodeTable; 3]>,
     prev: [Option<Table>; 3],
     description: Vec<u8>,
 }
@@ -50,7 +51,7 @@ impl Default for Scratch {
         let t = || EncodeTable::rle(0);
         Scratch {
             coded: Box::new([Coded::default(); GROUP]),
-            tables: [t(), t(), t()],
+            tables: Box::new([t(), t(), t()]),
             prev: [None, None, None],
             description: Vec::new(),
         }
@@ -124,7 +125,7 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let len_at = out.len();
     out.extend_from_slice(&[0; 4]);
     let mut w = BitWriter::with_buffer(std::mem::take(out));
-    let [tll, tof, tml] = &s.tables;
+    let [tll, tof, tml] = &*s.tables;
     let coded = &s.coded[..group.len()];
     let last = group.len() - 1;
     let [ll, of, ml] = coded[last].codes;

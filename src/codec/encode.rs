@@ -495,10 +495,10 @@ fn parse<E: Emit>(input: &[u8], mf: &mut MatchFinder, e: E, base: usize) -> bool
     }
     mf.reset();
     if mf.params.depth == 0 {
-        return if mf.params.long_log > 0 {
-            fast::parse::<E, true>(input, mf, e, base)
-        } else {
-            fast::parse::<E, false>(input, mf, e, base)
+        return match mf.level {
+            ..=1 => fast::parse::<E, false, 1>(input, mf, e, base),
+            3 => fast::parse::<E, true, 3>(input, mf, e, base),
+            _ => fast::parse::<E, true, 0>(input, mf, e, base),
         };
     }
     if mf.params.rows {

@@ -48,8 +48,17 @@ pub(super) struct Params {
     pub(super) rep_probes: usize,
 }
 
-pub(super) fn params(level: u8) -> Params {
-    let p = |hash_log, depth, chain_log, lazy, accel| Params {
+/// The settings every level starts from: a single-probe fast parser with a table of `2^hash_log`
+/// entries, skip acceleration `accel`, and the entropy stage from level 2 on.
+const fn base(
+    level: u8,
+    hash_log: u32,
+    depth: u32,
+    chain_log: u32,
+    lazy: u32,
+    accel: u32,
+) -> Params {
+    Params {
         hash_log,
         depth,
         chain_log,
@@ -66,6 +75,30 @@ pub(super) fn params(level: u8) -> Params {
         hash_len: 5,
         rows: false,
         rep_probes: 4,
+    }
+}
+
+/// Level 1 (a constant: its parse is built with these settings fixed, [`super::fast::parse`]).
+/// Copies of a new distance from 6 bytes: 17–19% fewer glyphs, decoding 12–19% faster, for
+/// 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log).
+pub(super) const LEVEL_1: Params = Params {
+    min_new: 6,
+    hash_len: 6,
+    ..base(1, 14, 0, 0, 0, 5)
+};
+
+/// Level 3, the default (a constant like [`LEVEL_1`]). A 4-byte table of 2^13 entries (64 KiB)
+/// beside the long table: against 2^12, 0.5% smaller output of the whole Linux tarball for under
+/// 1% more time; 2^14 gains 0.9% for 4% (docs/perf-log.md, fifteenth session).
+pub(super) const LEVEL_3: Params = Params {
+    long_log: 17,
+    short_step: 1,
+    ..base(3, 13, 0, 0, 0, 6)
+};
+
+pub(super) fn params(level: u8) -> Params {
+    let p = |hash_log, depth, chain_log, lazy, accel| {
+        base(level, hash_log, depth, chain_log, lazy, accel)
     };
     let rows = |hash_log, depth, lazy, accel| Params {
         rows: true,
@@ -73,13 +106,7 @@ pub(super) fn params(level: u8) -> Params {
         ..p(hash_log, depth, 0, lazy, accel)
     };
     match level {
-        // Copies of a new distance from 6 bytes: 17–19% fewer glyphs, decoding 12–19% faster,
-        // for 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log).
-        0..=1 => Params {
-            min_new: 6,
-            hash_len: 6,
-            ..p(14, 0, 0, 0, 5)
-        },
+        0..=1 => LEVEL_1,
         // Level 2 is level 3's parser with a long table half the size (in the L2 cache with the
         // first), faster skipping and a 3-byte step past short table matches: 5–10% faster than
         // level 3, 2–3.5% larger (docs/perf-log.md, optimizations log).
@@ -87,14 +114,7 @@ pub(super) fn params(level: u8) -> Params {
             long_log: 16,
             ..p(12, 0, 0, 0, 5)
         },
-        // A 4-byte table of 2^13 entries (64 KiB) beside the long table: against 2^12, 0.5%
-        // smaller output of the whole Linux tarball for under 1% more time; 2^14 gains 0.9% for
-        // 4% (docs/perf-log.md, fifteenth session).
-        3 => Params {
-            long_log: 17,
-            short_step: 1,
-            ..p(13, 0, 0, 0, 6)
-        },
+        3 => LEVEL_3,
         // Level 3's parse with tables 8 and 2 times larger (zstd's `dfast` class, where `zstd
         // -3` and `-4` are): on the whole Linux tarball at `pzstd -4`'s ratio and speed, where
         // the rows' greedy parse 4 deep cost more than `pzstd -5` for less (docs/perf-log.md,

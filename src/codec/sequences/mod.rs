@@ -183,7 +183,11 @@ impl Seq {
         let m = self.match_len - MIN_MATCH as u32;
         let (ml, ml_bits) = length_code(m);
         [
-            (ll, self.lit_len - LENGTH_CODES[usize::from(ll) & 63].0, ll_bits),
+            (
+                ll,
+                self.lit_len - LENGTH_CODES[usize::from(ll) & 63].0,
+                ll_bits,
+            ),
             self.offset_code(),
             (ml, m - LENGTH_CODES[usize::from(ml) & 63].0, ml_bits),
         ]

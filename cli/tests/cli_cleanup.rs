@@ -1,9 +1,12 @@
 //! The `sigma` binary cleans up after failures: a failed decode leaves no file behind (and a
-//! forced one leaves the old output as it was), a signal removes the temporary output, and an
-//! output named like its input never loses the data.
+//! forced one leaves the old output as it was), a signal removes the temporary output, an output
+//! named like its input never loses the data, a file size limit leaves no partial output, and
+//! outputs are synced before and after their rename.
 
+#[macro_use]
 mod util;
 
+use std::process::{Command, Stdio};
 use util::*;
 
 #[test]
@@ -123,4 +126,104 @@ fn output_onto_the_input_never_loses_data() {
         let now = sigma.read(name);
         assert!(now == contents || now == d || now == enc, "sigma {cmd:?}");
     }
+}
+
+// ---- File size limit, durability ----
+
+/// Runs `sigma cmd` under `ulimit -f 64` (64 KiB) in the test directory.
+fn under_file_limit(sigma: &Sigma, cmd: &str) -> Run {
+    let mut c = Command::new("bash");
+    c.args(["-c", "ulimit -f 64; exec \"$0\" \"$@\""]);
+    c.arg(Sigma::bin())
+        .args(words(cmd))
+        .current_dir(sigma.dir());
+    run_of(c.stdin(Stdio::null()).output().unwrap())
+}
+
+#[test]
+fn a_file_size_limit_fails_cleanly() {
+    let sigma = Sigma::new();
+    sigma.create(
+        "x.sigma",
+        &encode_bytes(&text(1 << 20, 3), &opts(1, 1, 64 << 10)),
+    );
+    let r = under_file_limit(&sigma, "decode x.sigma").expect_code(1);
+    has!(r.stderr, "x: cannot write: File too large");
+    assert_eq!(sigma.list(), ["x.sigma"]);
+    // An encode into a file: no partial output left either.
+    sigma.create("big", &random(1 << 20, 4));
+    let r = under_file_limit(&sigma, "encode big").expect_code(1);
+    has!(r.stderr, "File too large");
+    assert_eq!(sigma.list(), ["big", "x.sigma"]);
+}
+
+/// The system calls of a run as `strace` saw them, or `None` where strace cannot run here.
+fn trace(sigma: &Sigma, cmd: &str) -> Option<Vec<String>> {
+    let log = sigma.dir().with_extension("strace");
+    let calls = "trace=openat,fsync,fdatasync,rename,renameat,renameat2,link,linkat";
+    let mut c = Command::new("strace");
+    c.args(["-f", "-qq", "-e", calls, "-o"]).arg(&log);
+    c.arg(Sigma::bin())
+        .args(words(cmd))
+        .current_dir(sigma.dir());
+    c.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let st = c.status().ok()?;
+    let text = std::fs::read_to_string(&log).ok();
+    let _ = std::fs::remove_file(&log);
+    if !st.success() {
+        return None;
+    }
+    // Without the pids, and without the program loader's files.
+    let strip = |l: &str| match l.split_once(' ') {
+        Some((pid, rest)) if pid.bytes().all(|b| b.is_ascii_digit()) => rest.trim().to_string(),
+        _ => l.trim().to_string(),
+    };
+    let noise = |c: &String| c.starts_with("<...") || c.contains(".so") || c.contains("\"/proc/");
+    Some(text?.lines().map(strip).filter(|c| !noise(c)).collect())
+}
+
+/// True when `call` is an fsync or fdatasync of `fd`.
+fn is_sync(call: &str, fd: &str) -> bool {
+    ["fsync(", "fdatasync("].iter().any(|f| {
+        let rest = call.strip_prefix(f).and_then(|rest| rest.strip_prefix(fd));
+        rest.is_some_and(|rest| rest.starts_with(')') || rest.starts_with(' '))
+    })
+}
+
+#[test]
+fn outputs_are_synced_before_and_after_the_rename() {
+    let sigma = Sigma::new();
+    sigma.create("a", &cli_data());
+    if trace(&sigma, "--version").is_none() {
+        eprintln!("strace does not run here: durability not checked");
+        return;
+    }
+    for (cmd, temp, target) in [
+        ("encode -q a", "a.sigma.partial", "a.sigma"),
+        ("decode -q -o b a.sigma", ".sigma-tmp", "b"),
+    ] {
+        let calls = trace(&sigma, cmd).unwrap();
+        let find = |from: usize, what: &str, f: &dyn Fn(&String) -> bool| {
+            let k = calls[from..].iter().position(f);
+            from + k.unwrap_or_else(|| panic!("{cmd}: no {what}: {calls:#?}"))
+        };
+        let fd = |k: usize| calls[k].rsplit("= ").next().unwrap().trim().to_string();
+        let open = find(0, "open", &|c| c.contains(temp) && c.contains("O_CREAT"));
+        let to_target = format!("\"{target}\"");
+        let renamed = |c: &String| c.starts_with("rename") || c.starts_with("link");
+        let rename = find(open, "rename", &|c| renamed(c) && c.contains(&to_target));
+        let synced = find(open, "sync of the data", &|c| is_sync(c, &fd(open)));
+        assert!(
+            synced < rename,
+            "{cmd}: synced after the rename: {calls:#?}"
+        );
+        let dir_open = |c: &String| c.contains("\".\", O_RDONLY");
+        let dir = find(rename, "open of the directory", &dir_open);
+        find(dir, "sync of the directory", &|c| is_sync(c, &fd(dir)));
+    }
+    // To stdout: nothing renamed.
+    let calls = trace(&sigma, "encode -q -c a").unwrap();
+    assert!(!calls.iter().any(|c| c.starts_with("rename")), "{calls:#?}");
 }

@@ -24,12 +24,63 @@ pub struct BitWriter {
     out: Vec<u8>,
     /// Where the next whole byte of the stream goes in `out`.
     pos: usize,
-    /// Bits not yet stored in `out`, the oldest in the least significant position.
+    /// Bits not yet stored in `out`.
+    bits: Pending,
+    /// Bytes of `out` that were there before this stream began.
+    start: usize,
+}
+
+/// The bits of a stream not yet stored: the accumulator of a [`BitWriter`] or a [`Reserved`],
+/// whose fields are written through it (both dereference to it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pending {
+    /// The bits, the oldest in the least significant position.
     acc: u64,
     /// How many bits of `acc` are in use; always below 64 between calls.
     used: u32,
-    /// Bytes of `out` that were there before this stream began.
-    start: usize,
+}
+
+impl Pending {
+    /// Appends the low `n` bits of `value` without first making room: the fields written since
+    /// the last flush (or since the writer was made), [`BitWriter::write`]s included, must total
+    /// at most [`MAX_FIELD_BITS`] bits. Saves a branch per field where a caller writes a group of
+    /// fields of bounded size, for example the states of a sequence, then flushes once.
+    #[inline(always)]
+    pub fn write_unflushed(&mut self, value: u64, n: u32) {
+        let mask = (1u64 << (n & 63)) - 1;
+        self.write_exact_unflushed(value & mask, n);
+    }
+
+    /// [`Pending::write_unflushed`] of a `value` already below `2^n` (not masked again).
+    #[inline(always)]
+    pub fn write_exact_unflushed(&mut self, value: u64, n: u32) {
+        debug_assert!(
+            self.used + n < 64,
+            "{} bits since the last flush",
+            self.used + n
+        );
+        debug_assert!(
+            n == 64 || value >> n == 0,
+            "{value:#x} has more than {n} bits"
+        );
+        self.acc |= value << (self.used & 63);
+        self.used += n;
+    }
+}
+
+impl std::ops::Deref for BitWriter {
+    type Target = Pending;
+    #[inline(always)]
+    fn deref(&self) -> &Pending {
+        &self.bits
+    }
+}
+
+impl std::ops::DerefMut for BitWriter {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Pending {
+        &mut self.bits
+    }
 }
 
 impl Default for BitWriter {
@@ -52,8 +103,7 @@ impl BitWriter {
         BitWriter {
             out,
             pos: start,
-            acc: 0,
-            used: 0,
+            bits: Pending::default(),
             start,
         }
     }
@@ -63,37 +113,10 @@ impl BitWriter {
     #[inline(always)]
     pub fn write(&mut self, value: u64, n: u32) {
         debug_assert!(n <= MAX_FIELD_BITS, "field of {n} bits");
-        if self.used + n >= 64 {
+        if self.bits.used + n >= 64 {
             self.flush_bytes();
         }
-        self.write_unflushed(value, n);
-    }
-
-    /// Appends the low `n` bits of `value` like [`BitWriter::write`], but without first making
-    /// room: the fields written since the last [`BitWriter::flush`] (or since the writer was
-    /// made), [`BitWriter::write`]s included, must total at most [`MAX_FIELD_BITS`] bits. Saves
-    /// a branch per field where a caller writes a group of fields of bounded size, for example
-    /// the states of a sequence, then flushes once.
-    #[inline(always)]
-    pub fn write_unflushed(&mut self, value: u64, n: u32) {
-        let mask = (1u64 << (n & 63)) - 1;
-        self.write_exact_unflushed(value & mask, n);
-    }
-
-    /// [`BitWriter::write_unflushed`] of a `value` already below `2^n` (not masked again).
-    #[inline(always)]
-    pub fn write_exact_unflushed(&mut self, value: u64, n: u32) {
-        debug_assert!(
-            self.used + n < 64,
-            "{} bits since the last flush",
-            self.used + n
-        );
-        debug_assert!(
-            n == 64 || value >> n == 0,
-            "{value:#x} has more than {n} bits"
-        );
-        self.acc |= value << (self.used & 63);
-        self.used += n;
+        self.bits.write_unflushed(value, n);
     }
 
     /// Moves the whole bytes written so far to the buffer, leaving room for at least
@@ -106,16 +129,16 @@ impl BitWriter {
     /// Moves the whole bytes of the accumulator to the buffer (at most 7 bits stay behind).
     #[inline(always)]
     fn flush_bytes(&mut self) {
-        let bytes = (self.used >> 3) as usize;
+        let bytes = (self.bits.used >> 3) as usize;
         // Storing all eight bytes and moving on by the whole ones is cheaper than a copy of
         // variable length.
         match self.out.get_mut(self.pos..self.pos + 8) {
-            Some(room) => room.copy_from_slice(&self.acc.to_le_bytes()),
+            Some(room) => room.copy_from_slice(&self.bits.acc.to_le_bytes()),
             None => self.grow(),
         }
         self.pos += bytes;
-        self.acc = self.acc.checked_shr(bytes as u32 * 8).unwrap_or(0);
-        self.used &= 7;
+        self.bits.acc = self.bits.acc.checked_shr(bytes as u32 * 8).unwrap_or(0);
+        self.bits.used &= 7;
     }
 
     /// Doubles the room after the stream (at least [`ROOM`] bytes), then stores the accumulator
@@ -124,12 +147,12 @@ impl BitWriter {
     fn grow(&mut self) {
         let room = (self.pos - self.start).max(ROOM);
         self.out.resize(self.pos + room, 0);
-        self.out[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.bits.acc.to_le_bytes());
     }
 
     /// Bits written so far (without the end marker).
     pub fn bits_written(&self) -> u64 {
-        (self.pos - self.start) as u64 * 8 + u64::from(self.used)
+        (self.pos - self.start) as u64 * 8 + u64::from(self.bits.used)
     }
 
     /// Closes the stream with the end marker and returns the buffer (the stream is everything
@@ -139,7 +162,7 @@ impl BitWriter {
         // The marker leaves 1 to 8 bits: a flush stores all of them and moves past the whole
         // bytes, the last partial byte (if any) is already stored after those.
         self.flush_bytes();
-        let end = self.pos + usize::from(self.used > 0);
+        let end = self.pos + usize::from(self.bits.used > 0);
         self.out.truncate(end);
         self.out
     }
@@ -159,57 +182,48 @@ impl BitWriter {
         let mut r = Reserved {
             buf: &mut self.out[..end],
             pos: self.pos,
-            acc: self.acc,
-            used: self.used,
+            bits: self.bits,
         };
         let x = f(&mut r);
-        (self.pos, self.acc, self.used) = (r.pos, r.acc, r.used);
+        (self.pos, self.bits) = (r.pos, r.bits);
         x
     }
 }
 
-/// A [`BitWriter`]'s stream inside [`BitWriter::with_room`]: the same writes, on a buffer that
-/// already has the room for them.
+/// A [`BitWriter`]'s stream inside [`BitWriter::with_room`]: the same writes (through
+/// [`Pending`]), on a buffer that already has the room for them.
 pub struct Reserved<'a> {
     buf: &'a mut [u8],
     pos: usize,
-    acc: u64,
-    used: u32,
+    bits: Pending,
 }
 
 impl Reserved<'_> {
-    /// [`BitWriter::write_unflushed`].
-    #[inline(always)]
-    pub fn write_unflushed(&mut self, value: u64, n: u32) {
-        let mask = (1u64 << (n & 63)) - 1;
-        self.write_exact_unflushed(value & mask, n);
-    }
-
-    /// [`BitWriter::write_exact_unflushed`].
-    #[inline(always)]
-    pub fn write_exact_unflushed(&mut self, value: u64, n: u32) {
-        debug_assert!(
-            self.used + n < 64,
-            "{} bits since the last flush",
-            self.used + n
-        );
-        debug_assert!(
-            n == 64 || value >> n == 0,
-            "{value:#x} has more than {n} bits"
-        );
-        self.acc |= value << (self.used & 63);
-        self.used += n;
-    }
-
     /// [`BitWriter::flush`].
     #[inline(always)]
     pub fn flush(&mut self) {
         // Below 64 bits are in use (every write keeps it so), so at most 7 whole bytes move.
-        let bytes = (self.used >> 3) as usize;
-        self.buf[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
+        let bits = &mut self.bits;
+        let bytes = (bits.used >> 3) as usize;
+        self.buf[self.pos..self.pos + 8].copy_from_slice(&bits.acc.to_le_bytes());
         self.pos += bytes;
-        self.acc >>= (bytes * 8) & 63;
-        self.used &= 7;
+        bits.acc >>= (bytes * 8) & 63;
+        bits.used &= 7;
+    }
+}
+
+impl std::ops::Deref for Reserved<'_> {
+    type Target = Pending;
+    #[inline(always)]
+    fn deref(&self) -> &Pending {
+        &self.bits
+    }
+}
+
+impl std::ops::DerefMut for Reserved<'_> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Pending {
+        &mut self.bits
     }
 }
 

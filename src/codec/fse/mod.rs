@@ -73,7 +73,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use bits::{BitReader, BitWriter, Reserved, MAX_FIELD_BITS};
+pub use bits::{BitReader, BitWriter, Pending, Reserved, MAX_FIELD_BITS};
 pub use distribution::Distribution;
 pub use state::{DecoderState, EncoderState};
 pub use table::{DecodeCell, DecodeTable, EncodeTable};

@@ -120,7 +120,7 @@ impl BitWriter {
     }
 
     /// Moves the whole bytes written so far to the buffer, leaving room for at least
-    /// [`MAX_FIELD_BITS`] bits of [`BitWriter::write_unflushed`].
+    /// [`MAX_FIELD_BITS`] bits of [`Pending::write_unflushed`].
     #[inline(always)]
     pub fn flush(&mut self) {
         self.flush_bytes();

@@ -64,8 +64,10 @@ impl<'t> EncoderState<'t> {
         w.write(value, nb);
     }
 
-    /// [`EncoderState::encode`] through [`BitWriter::write_exact_unflushed`]: the caller flushes
-    /// the writer often enough (each symbol writes at most `accuracy_log` bits).
+    /// [`EncoderState::encode`] through [`write_exact_unflushed`]: the caller flushes the writer
+    /// often enough (each symbol writes at most `accuracy_log` bits).
+    ///
+    /// [`write_exact_unflushed`]: super::Pending::write_exact_unflushed
     #[inline(always)]
     pub fn encode_unflushed(&mut self, w: &mut BitWriter, symbol: u8) {
         let (value, nb) = self.encode_bits(symbol);

@@ -80,11 +80,14 @@ const fn base(
 
 /// Level 1 (a constant: its parse is built with these settings fixed, [`super::fast::parse`]).
 /// Copies of a new distance from 6 bytes: 17–19% fewer glyphs, decoding 12–19% faster, for
-/// 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log).
+/// 1.1–1.6% of ratio on binaries and mixed data (docs/perf-log.md, optimizations log). Skipping
+/// speeds up every 16 misses (`accel` 4): mixed.tar encodes 3–4% faster (level with `lz4 -1`),
+/// bin.tar 6%, for 0.6% and 1.0% of ratio, still above `lz4 -1`'s on every corpus file
+/// (docs/perf-log.md, eighteenth session).
 pub(super) const LEVEL_1: Params = Params {
     min_new: 6,
     hash_len: 6,
-    ..base(1, 14, 0, 0, 0, 5)
+    ..base(1, 14, 0, 0, 0, 4)
 };
 
 /// Level 3, the default (a constant like [`LEVEL_1`]). A 4-byte table of 2^13 entries (64 KiB)

@@ -166,9 +166,7 @@ impl BitWriter {
         self.out.truncate(end);
         self.out
     }
-}
 
-impl BitWriter {
     /// Runs `f` on this writer's stream with room made first for `bytes` more whole bytes: the
     /// stream goes on in `f` through a [`Reserved`], whose writes need no check for room, and
     /// whose position and accumulator the compiler keeps in registers. `f` must not write more

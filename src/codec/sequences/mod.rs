@@ -60,14 +60,6 @@ impl Field {
         }
     }
 
-    /// The extra bits that follow `code` of this field.
-    pub(crate) fn extra_bits(self, code: u8) -> u32 {
-        match self {
-            Field::Offset => u32::from(code.saturating_sub(NEW_CODE)),
-            _ => u32::from(LENGTH_CODES[usize::from(code) & 63].1),
-        }
-    }
-
     /// The name used in error messages and docs/FORMAT.md.
     pub(crate) fn name(self) -> &'static str {
         ["literal-length", "offset", "match-length"][self as usize]

@@ -79,6 +79,7 @@ pub(crate) fn write(
 #[multiversion::multiversion(targets("x86_64+avx2+bmi1+bmi2+lzcnt+popcnt"))]
 fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     let mut counts = [[0u32; 64]; 3];
+    let mut extra_bits = 0u64;
     for (c, q) in s.coded.iter_mut().zip(group) {
         let [(llc, llx, llb), (ofc, ofx, ofb), (mlc, mlx, mlb)] = q.fields();
         // Codes are below 64 (the mask only spares the bounds checks).
@@ -88,6 +89,7 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
         // The extra bits in the order they are written, packed in one field (the shifts stay
         // below 64: a length has at most 26 extra bits); used where they fit.
         let bits = llb + mlb + ofb;
+        extra_bits += u64::from(bits);
         *c = Coded {
             extra: u64::from(llx) | u64::from(mlx) << llb | u64::from(ofx) << (llb + mlb),
             bits: if bits <= MAX_PACKED { bits as u8 } else { LONG },
@@ -135,13 +137,8 @@ fn write_group(group: &[Seq], s: &mut Scratch, out: &mut Vec<u8>) {
     w.flush();
     // Room for the group's bits: its extra bits exactly, and the most its state updates can
     // take (each at most its table's accuracy log).
-    let mut bits = 0u64;
-    for f in Field::ALL {
-        let log = u64::from(s.tables[f as usize].accuracy_log());
-        for (code, &count) in counts[f as usize][..f.symbols()].iter().enumerate() {
-            bits += u64::from(count) * (u64::from(f.extra_bits(code as u8)) + log);
-        }
-    }
+    let logs: u64 = s.tables.iter().map(|t| u64::from(t.accuracy_log())).sum();
+    let bits = extra_bits + group.len() as u64 * logs;
     w.with_room(bits.div_ceil(8) as usize, |r| {
         write_extras(r, &coded[last], &group[last], 0, 0);
         for (c, q) in coded[..last].iter().zip(group).rev() {

@@ -214,7 +214,7 @@ pub fn decompress(input: &[u8], out: &mut Vec<u8>, raw_len: usize) -> Result<(),
 /// Runs `decode` on `out` sized to exactly `raw_len` bytes; on error `out` is emptied, so no
 /// partial output is ever left behind, and the error's glyph positions are made [`Pos`] by `unit`.
 /// Not inlined: the glyph loop inside compiles best as a function of its own (3% fewer
-/// instructions at level 3 than inlined into [`decode_layout`]).
+/// instructions at level 3 than inlined into `layouts::decode_layout`).
 #[inline(never)]
 fn into_exact(
     out: &mut Vec<u8>,

@@ -194,7 +194,8 @@ fn rep_match(input: &[u8], i: usize, n: usize, reps: &[usize; 4], s: usize) -> M
     }
 }
 
-/// Length of the copy at `i` from distance `d` if it is at least [`MIN_DELTA`] bytes, else 0.
+/// Length of the copy at `i` from distance `d` if it is at least
+/// [`MIN_DELTA`](crate::codec::MIN_DELTA) bytes, else 0.
 #[inline(always)]
 pub(super) fn rep_len(input: &[u8], i: usize, n: usize, d: usize) -> usize {
     if d <= i && (read_u32(input, i - d) ^ read_u32(input, i)) & 0x00ff_ffff == 0 {

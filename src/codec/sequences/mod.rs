@@ -8,8 +8,8 @@
 //! Each sequence is three codes — literal length, offset, match length — with extra bits; the
 //! codes are FSE-coded ([`super::fse`]) in groups of [`GROUP`] sequences, each group with its own
 //! tables (predefined, a single symbol, described, or the previous group's) and its own backward
-//! bitstream. This module holds the code tables the specification gives; [`write`] builds the
-//! layout, [`read`] decodes it.
+//! bitstream. This module holds the code tables the specification gives; [`write`](mod@write)
+//! builds the layout, [`read`] decodes it.
 
 #[cfg(test)]
 mod layout_tests;

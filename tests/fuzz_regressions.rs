@@ -110,6 +110,51 @@ fn seeds_pass_their_checks() {
     assert!(sequences >= 2, "{sequences} sequences-layout segments");
 }
 
+/// The `container` oracle's second answer: a stream is taken to decode to something other than
+/// its original only when its footers declare exactly that content (the fuzzer forged the empty
+/// stream of docs/FORMAT.md, "Footer"); any other output, a byte changed, cut or added, is not.
+#[test]
+fn only_the_declared_content_passes_for_other_content() {
+    let empty = fuzz::encode(b"", 3);
+    assert_eq!(empty.len(), 72);
+    assert!(fuzz::is_declared_content(&empty, b""));
+    assert!(!fuzz::is_declared_content(&empty, b"x"));
+    let s = &fuzz::container_streams()[0];
+    assert!(fuzz::is_declared_content(&s.encoded, &s.data));
+    let mut changed = s.data.clone();
+    changed[5000] ^= 1;
+    assert!(!fuzz::is_declared_content(&s.encoded, &changed));
+    assert!(!fuzz::is_declared_content(
+        &s.encoded,
+        &s.data[..s.data.len() - 1]
+    ));
+    assert!(!fuzz::is_declared_content(
+        &s.encoded,
+        &[&s.data[..], b"x"].concat()
+    ));
+    assert!(!fuzz::is_declared_content(&s.encoded, b""));
+    // Concatenated streams declare their contents in order; bytes after a footer declare nothing.
+    let small = &fuzz::container_streams()[2];
+    let both = [&s.encoded[..], &small.encoded[..]].concat();
+    assert!(fuzz::is_declared_content(
+        &both,
+        &[&s.data[..], &small.data[..]].concat()
+    ));
+    assert!(!fuzz::is_declared_content(
+        &both,
+        &[&small.data[..], &s.data[..]].concat()
+    ));
+    assert!(!fuzz::is_declared_content(
+        &[&s.encoded[..], b"x"].concat(),
+        &s.data
+    ));
+    // A stream cut before its footer declares nothing.
+    assert!(!fuzz::is_declared_content(
+        &s.encoded[..s.encoded.len() - 1],
+        &s.data
+    ));
+}
+
 /// The layout flags of each segment of a one-stream file.
 fn segment_flags(stream: &[u8]) -> Vec<u8> {
     let mut flags = Vec::new();

@@ -1,6 +1,8 @@
 //! Check-value fix-ups: make damaged structures pass their check values so that the semantic
 //! validation behind them gets exercised. `raw_hash` and the footer's `stream_hash` are never
-//! recomputed here, so a stream that still decodes must decode to the original data.
+//! recomputed here, so a stream that still decodes must decode to the original data, or else to
+//! content whose hashes the fuzzer forged too, which the stream then declares
+//! ([`super::declared`]).
 
 use sigmalang::format::{
     FILE_HEADER_LEN, FILE_MAGIC, FOOTER_LEN, INDEX_ENTRY_LEN, INDEX_FIXED_LEN, INDEX_MAGIC,

@@ -23,6 +23,8 @@ pub mod sequences;
 mod container;
 #[path = "corpus.rs"]
 mod corpus;
+#[path = "declared.rs"]
+mod declared;
 #[path = "decode.rs"]
 mod decode;
 #[path = "fix.rs"]
@@ -42,6 +44,7 @@ mod trailer;
 pub use self::{
     container::{check_container, container_streams, encode, Stream, SEGMENT},
     corpus::{seeds, write_seed_corpus},
+    declared::is_declared_content,
     decode::{decode_all, ChunkReader, Paths},
     fix::{fix_file_header, fix_footer, fix_index, fix_stream_checks, fix_trailer_checks},
     fse::check_fse,

@@ -3,22 +3,11 @@
 //! made valid (it can learn the hash values the decoder compares, as it learned the empty
 //! stream's) from damage that a decoder let through.
 
+use super::fix::{le32, le64, stream_parts};
 use sigmalang::format::{
     FILE_HEADER_LEN, FILE_MAGIC, FOOTER_LEN, FOOTER_MAGIC, INDEX_ENTRY_LEN, INDEX_FIXED_LEN,
-    INDEX_MAGIC, SEGMENT_HEADER_LEN, SEGMENT_MAGIC,
 };
 use xxhash_rust::xxh3::xxh3_64;
-
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
-fn le64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(
-        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
-}
 
 /// Whether `out` is exactly the content that `stream` declares (docs/FORMAT.md, "Footer"): for
 /// each stream of the concatenation in order, its footer's `raw_len` bytes, whose segments (cut
@@ -63,39 +52,30 @@ struct Declared {
 }
 
 /// The claims of the stream that starts at `start`: its segments are stepped over by their
-/// headers' payload lengths up to the index, whose count gives the footer's place.
+/// headers' payload lengths up to the index ([`stream_parts`]), whose count gives the footer's
+/// place.
 fn declared(s: &[u8], start: usize) -> Option<Declared> {
-    if s.get(start..start + 4)? != FILE_MAGIC {
+    if s.get(start..start + FILE_HEADER_LEN)?[..4] != FILE_MAGIC {
         return None;
     }
-    let segment_size = usize::try_from(le32(s, start + 8)?).ok()?;
+    let segment_size = usize::try_from(le32(s, start + 8)).ok()?;
     if segment_size == 0 {
         return None;
     }
-    let mut at = start + FILE_HEADER_LEN;
-    loop {
-        let magic = s.get(at..at.checked_add(4)?)?;
-        if magic == SEGMENT_MAGIC {
-            let enc_len = usize::try_from(le32(s, at + 16)?).ok()?;
-            at = at.checked_add(SEGMENT_HEADER_LEN)?.checked_add(enc_len)?;
-        } else if magic == INDEX_MAGIC {
-            let count = usize::try_from(le64(s, at + 4)?).ok()?;
-            let foot = count
-                .checked_mul(INDEX_ENTRY_LEN)?
-                .checked_add(INDEX_FIXED_LEN)?
-                .checked_add(at)?;
-            let f = s.get(foot..foot.checked_add(FOOTER_LEN)?)?;
-            if f[..4] != FOOTER_MAGIC {
-                return None;
-            }
-            return Some(Declared {
-                segment_size,
-                raw_len: le64(f, 12)?,
-                stream_hash: le64(f, 28)?,
-                end: foot + FOOTER_LEN,
-            });
-        } else {
-            return None;
-        }
+    let at = stream_parts(s, start).1?;
+    let count = usize::try_from(le64(s, at + 4)).ok()?;
+    let foot = count
+        .checked_mul(INDEX_ENTRY_LEN)?
+        .checked_add(INDEX_FIXED_LEN)?
+        .checked_add(at)?;
+    let f = s.get(foot..foot.checked_add(FOOTER_LEN)?)?;
+    if f[..4] != FOOTER_MAGIC {
+        return None;
     }
+    Some(Declared {
+        segment_size,
+        raw_len: le64(f, 12),
+        stream_hash: le64(f, 28),
+        end: foot + FOOTER_LEN,
+    })
 }

@@ -11,10 +11,10 @@ use sigmalang::format::{
 use xxhash_rust::xxh3::xxh3_64;
 use xxhash_rust::xxh32::xxh32;
 
-fn le32(b: &[u8], at: usize) -> u32 {
+pub(super) fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
 }
-fn le64(b: &[u8], at: usize) -> u64 {
+pub(super) fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
 }
 fn put32(b: &mut [u8], at: usize, v: u32) {
@@ -73,32 +73,46 @@ pub fn fix_stream_checks(s: &mut [u8]) {
     }
 }
 
-/// [`fix_stream_checks`] for the stream at `start`; returns where the next stream starts, if one
-/// follows this one's footer.
-fn fix_one_stream(s: &mut [u8], start: usize) -> Option<usize> {
-    fix_file_header_at(s, start);
+/// The parts of the stream at `start` as a streaming reader meets them: each segment as its
+/// header's offset and where its payload ends (its header's `enc_len` on, cut at the end of `s`),
+/// then the index's offset if an index (its magic and count, at least) follows the segments.
+pub(super) fn stream_parts(s: &[u8], start: usize) -> (Vec<(usize, usize)>, Option<usize>) {
+    let mut segments = Vec::new();
     let mut at = start + FILE_HEADER_LEN;
     while at + 4 <= s.len() {
         let magic = &s[at..at + 4];
         if magic == SEGMENT_MAGIC && at + SEGMENT_HEADER_LEN <= s.len() {
             let enc_len = le32(s, at + 16) as usize;
-            let p = at + SEGMENT_HEADER_LEN;
-            let end = p.saturating_add(enc_len).min(s.len());
-            let ph = xxh3_64(&s[p..end]) as u32;
-            put32(s, at + 28, ph);
-            let c = xxh32(&s[at..at + 32], 0);
-            put32(s, at + 32, c);
+            let end = (at + SEGMENT_HEADER_LEN)
+                .saturating_add(enc_len)
+                .min(s.len());
+            segments.push((at, end));
             at = end;
         } else if magic == INDEX_MAGIC && at + 12 <= s.len() {
-            let foot = fix_index(s, at, le64(s, at + 4))?;
-            fix_footer(s, foot);
-            let next = foot.checked_add(FOOTER_LEN)?;
-            return (s.get(next..next + 4) == Some(&FILE_MAGIC[..])).then_some(next);
+            return (segments, Some(at));
         } else {
-            return None;
+            break;
         }
     }
-    None
+    (segments, None)
+}
+
+/// [`fix_stream_checks`] for the stream at `start`; returns where the next stream starts, if one
+/// follows this one's footer.
+fn fix_one_stream(s: &mut [u8], start: usize) -> Option<usize> {
+    fix_file_header_at(s, start);
+    let (segments, index) = stream_parts(s, start);
+    for (at, end) in segments {
+        let ph = xxh3_64(&s[at + SEGMENT_HEADER_LEN..end]) as u32;
+        put32(s, at + 28, ph);
+        let c = xxh32(&s[at..at + 32], 0);
+        put32(s, at + 32, c);
+    }
+    let at = index?;
+    let foot = fix_index(s, at, le64(s, at + 4))?;
+    fix_footer(s, foot);
+    let next = foot.checked_add(FOOTER_LEN)?;
+    (s.get(next..next + 4) == Some(&FILE_MAGIC[..])).then_some(next)
 }
 
 /// Recomputes, for a whole file read through its footer, the header check, the index check, the
